@@ -84,7 +84,7 @@ describe('gateway with the official driver (in-memory backend)', () => {
   it('sends inserted documents as a document sequence and strips session fields', async () => {
     await client
       .db('gw')
-      .collection('items')
+      .collection<{ _id: number }>('items')
       .insertMany([{ _id: 1 }, { _id: 2 }, { _id: 3 }, { _id: 4 }, { _id: 5 }]);
     const insert = backend.calls.find((c) => c.fn === 'insert');
     expect(insert?.params[0]).toBe('gw');
@@ -96,7 +96,7 @@ describe('gateway with the official driver (in-memory backend)', () => {
   it('turns DocumentDB duplicate key write errors into code 11000', async () => {
     const error = await client
       .db('gw')
-      .collection('items')
+      .collection<{ _id: number }>('items')
       .insertOne({ _id: 1 })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MongoServerError);
@@ -105,7 +105,11 @@ describe('gateway with the official driver (in-memory backend)', () => {
   });
 
   it('follows a cursor through getMore with DocumentDB continuations', async () => {
-    const docs = await client.db('gw').collection('items').find({}, { batchSize: PAGE }).toArray();
+    const docs = await client
+      .db('gw')
+      .collection<{ _id: number }>('items')
+      .find({}, { batchSize: PAGE })
+      .toArray();
     expect(docs.map((d) => d._id)).toEqual([1, 2, 3, 4, 5]);
     const getMores = backend.calls.filter((c) => c.fn === 'cursor_get_more');
     expect(getMores.map((c) => asNumber(c.docs[1]?.offset))).toEqual([2, 4]);
