@@ -71,12 +71,41 @@ export async function runCommand(ctx: CommandContext, cmd: Document, db: string)
     }
     return await handler(ctx, db, cmd, name);
   } catch (error) {
-    if (error instanceof MongoCommandError) return error.toReply();
+    if (error instanceof MongoCommandError) {
+      if (error.code === Codes.DuplicateKey)
+        return { ...error.toReply(), errmsg: await duplicateKeyMessage(ctx, error) };
+      return error.toReply();
+    }
     ctx.log.error(`command ${name} failed unexpectedly: ${(error as Error).stack ?? String(error)}`);
     return new MongoCommandError(
       Codes.InternalError,
       `gateway failure: ${(error as Error).message}`,
     ).toReply();
+  }
+}
+
+/**
+ * PostgreSQL reports a duplicate on a unique index by its internal constraint name
+ * (documents_rum_index_<id>); say it the way MongoDB does, with the namespace and index name.
+ */
+async function duplicateKeyMessage(ctx: CommandContext, error: MongoCommandError): Promise<string> {
+  const indexId = /_index_(\d+)"/.exec(error.message)?.[1];
+  if (indexId === undefined) return e11000(error.message);
+  try {
+    const rows = await withLease(ctx, (lease) =>
+      lease.query(
+        `SELECT c.database_name || '.' || c.collection_name AS ns, (i.index_spec).index_name AS name
+           FROM documentdb_api_catalog.collection_indexes i
+           JOIN documentdb_api_catalog.collections c USING (collection_id)
+          WHERE i.index_id = $1`,
+        [Number(indexId)],
+      ),
+    );
+    const row = rows[0];
+    if (row === undefined) return e11000(error.message);
+    return `E11000 duplicate key error collection: ${String(row.ns)} index: ${String(row.name)}`;
+  } catch {
+    return e11000(error.message);
   }
 }
 
@@ -113,7 +142,7 @@ function requireString(cmd: Document, field: string): string {
 }
 
 /** Makes DocumentDB's reply look like MongoDB's: real error codes, codeName, E11000 prefix. */
-export function normaliseReply(reply: Document): Document {
+export function normaliseReply(reply: Document, ns?: string): Document {
   const code = asNumber(reply.code);
   if (code !== undefined) {
     const mongoCode = normaliseWriteErrorCode(code);
@@ -130,7 +159,7 @@ export function normaliseReply(reply: Document): Document {
       const mongoCode = normaliseWriteErrorCode(errorCode);
       writeError.code = mongoCode;
       if (mongoCode === Codes.DuplicateKey && typeof writeError.errmsg === 'string') {
-        writeError.errmsg = e11000(writeError.errmsg);
+        writeError.errmsg = e11000(writeError.errmsg, ns);
       }
     }
   }
@@ -138,8 +167,12 @@ export function normaliseReply(reply: Document): Document {
 }
 
 // Some libraries recognise duplicates by MongoDB's message prefix rather than by code.
-function e11000(message: string): string {
-  return message.startsWith('E11000') ? message : `E11000 duplicate key error: ${message}`;
+function e11000(message: string, ns?: string): string {
+  if (message.startsWith('E11000')) return message;
+  const index = /Index '([^']+)'/.exec(message)?.[1];
+  if (ns !== undefined && index !== undefined)
+    return `E11000 duplicate key error collection: ${ns} index: ${index}`;
+  return `E11000 duplicate key error: ${message}`;
 }
 
 // ---------------------------------------------------------------- handshake & admin
@@ -197,15 +230,27 @@ function whatsmyuri(ctx: CommandContext): Promise<Document> {
 }
 
 async function listDatabases(ctx: CommandContext, _db: string, cmd: Document): Promise<Document> {
-  const rows = await withLease(ctx, (lease) =>
-    lease.query(
-      'SELECT DISTINCT database_name::text AS name FROM documentdb_api_catalog.collections ORDER BY 1',
-      [],
-    ),
+  return normaliseReply(
+    await selectBson(ctx, `documentdb_api.list_databases($1::${BSON})`, [toBsonHex(forwardable(cmd))]),
   );
-  const names = rows.map((r) => String(r.name));
-  if (truthy(cmd.nameOnly)) return ok({ databases: names.map((n) => ({ name: n })) });
-  return ok({ databases: names.map((n) => ({ name: n, sizeOnDisk: 0, empty: false })), totalSize: 0 });
+}
+
+async function dbStats(ctx: CommandContext, db: string, cmd: Document): Promise<Document> {
+  const scale = asNumber(cmd.scale) ?? 1;
+  return normaliseReply(
+    await selectBson(ctx, 'documentdb_api.db_stats($1, $2, $3)', [db, scale, truthy(cmd.freeStorage)]),
+  );
+}
+
+async function collMod(ctx: CommandContext, db: string, cmd: Document): Promise<Document> {
+  const collection = requireString(cmd, 'collMod');
+  return normaliseReply(
+    await selectBson(ctx, `documentdb_api.coll_mod($1, $2, $3::${BSON})`, [
+      db,
+      collection,
+      toBsonHex(forwardable(cmd)),
+    ]),
+  );
 }
 
 // ---------------------------------------------------------------- writes
@@ -216,7 +261,7 @@ function writeCommand(fn: 'insert' | 'update' | 'delete'): Handler {
       db,
       toBsonHex(forwardable(cmd)),
     ]);
-    return normaliseReply(reply);
+    return normaliseReply(reply, `${db}.${String(cmd[fn])}`);
   };
 }
 
@@ -269,6 +314,9 @@ function cursorCommand(fn: FirstPageFunction, collectionField: string | undefine
       const id = cursorIdOf(page);
       if (id !== undefined && !id.isZero() && typeof row.continuation === 'string') {
         keepLease = row.persist === true;
+        ctx.log.verbose(
+          `[conn${ctx.connectionId}] cursor ${id.toString()} opened${keepLease ? ' (pinned)' : ''}`,
+        );
         const evicted = ctx.cursors.add({
           id,
           db,
@@ -402,7 +450,7 @@ async function createIndexes(ctx: CommandContext, db: string, cmd: Document): Pr
   // The background variant only queues the build for a pg_cron job; tests need the index now.
   const reply = await selectBson(
     ctx,
-    `SELECT retval FROM documentdb_api_internal.create_indexes_non_concurrently($1, $2::${BSON}, true)`,
+    `documentdb_api_internal.create_indexes_non_concurrently($1, $2::${BSON}, true)`,
     [db, toBsonHex(forwardable(cmd))],
   );
   return normaliseReply(reply);
@@ -410,7 +458,7 @@ async function createIndexes(ctx: CommandContext, db: string, cmd: Document): Pr
 
 async function dropIndexes(ctx: CommandContext, db: string, cmd: Document): Promise<Document> {
   const rows = await withLease(ctx, (lease) =>
-    lease.query(`CALL documentdb_api.drop_indexes($1, $2::${BSON})`, [db, toBsonHex(forwardable(cmd))]),
+    lease.query(`CALL documentdb_api.drop_indexes($1, $2::${BSON}, NULL)`, [db, toBsonHex(forwardable(cmd))]),
   );
   const text = rows[0]?.retval;
   return normaliseReply(typeof text === 'string' ? fromBsonHex(text) : { ok: 1 });
@@ -435,7 +483,7 @@ async function drop(ctx: CommandContext, db: string, cmd: Document): Promise<Doc
 }
 
 async function dropDatabase(ctx: CommandContext, db: string): Promise<Document> {
-  await withLease(ctx, (lease) => lease.query('CALL documentdb_api.drop_database($1)', [db]));
+  await withLease(ctx, (lease) => lease.query('SELECT documentdb_api.drop_database($1)', [db]));
   return ok({ dropped: db });
 }
 
@@ -496,6 +544,8 @@ const HANDLERS = new Map<string, Handler>([
   ['drop', drop],
   ['dropDatabase', dropDatabase],
   ['renameCollection', renameCollection],
+  ['dbStats', dbStats],
+  ['collMod', collMod],
 ]);
 
 export const SUPPORTED_COMMANDS: readonly string[] = [...HANDLERS.keys()];
