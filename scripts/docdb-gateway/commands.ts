@@ -326,7 +326,7 @@ function cursorCommand(fn: FirstPageFunction, collectionField: string | undefine
         });
         for (const old of evicted) {
           ctx.log.error(`cursor ${old.id.toString()} evicted: too many cursors hold a PostgreSQL connection`);
-          void closeCursor(old);
+          void closeCursor(old, ctx.log);
         }
       }
       return page;
@@ -345,12 +345,13 @@ function cursorIdOf(page: Document): Long | undefined {
 }
 
 /** Frees what a cursor holds in PostgreSQL (its session-bound portal) and its connection. */
-export async function closeCursor(entry: CursorEntry): Promise<void> {
+export async function closeCursor(entry: CursorEntry, log?: Logger): Promise<void> {
   if (entry.lease === undefined) return;
   try {
     await entry.lease.query('CLOSE ALL', []);
     entry.lease.release();
-  } catch {
+  } catch (error) {
+    log?.error(`closing cursor ${entry.id.toString()}: ${(error as Error).message}`);
     entry.lease.release(true);
   }
 }
@@ -395,7 +396,7 @@ async function getMore(ctx: CommandContext, db: string, cmd: Document): Promise<
     entry.busy = false;
     if (done) {
       ctx.cursors.remove(id);
-      if (entry.lease !== undefined && !broken) await closeCursor(entry);
+      if (entry.lease !== undefined && !broken) await closeCursor(entry, ctx.log);
       else lease.release(broken);
     } else if (entry.lease === undefined) {
       lease.release(broken);
@@ -424,7 +425,7 @@ async function killCursors(ctx: CommandContext, _db: string, cmd: Document): Pro
       continue;
     }
     killed.push(id);
-    await closeCursor(entry);
+    await closeCursor(entry, ctx.log);
   }
   return ok({ cursorsKilled: killed, cursorsNotFound: notFound, cursorsAlive: [], cursorsUnknown: [] });
 }

@@ -118,6 +118,8 @@ const POSTGRES_SQLSTATES = new Map<string, number>([
   ['40P01', Codes.WriteConflict],
   ['55P03', Codes.LockTimeout],
   ['53100', Codes.OutOfDiskSpace],
+  // feature_not_supported: DocumentDB's answer to options it does not implement (collation...).
+  ['0A000', Codes.CommandNotSupported],
 ]);
 
 /** SQLSTATE classes meaning the server connection is gone (admin shutdown, connection failure). */

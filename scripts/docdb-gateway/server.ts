@@ -60,7 +60,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const sweep = setInterval(() => {
     for (const entry of cursors.takeExpired()) {
       log.verbose(`cursor ${entry.id.toString()} timed out`);
-      void closeCursor(entry);
+      void closeCursor(entry, log);
     }
   }, CURSOR_SWEEP_MS);
   sweep.unref();
@@ -118,7 +118,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await closed;
-      await Promise.all(cursors.takeAll().map((entry) => closeCursor(entry)));
+      await Promise.all(cursors.takeAll().map((entry) => closeCursor(entry, log)));
       await backend.close();
     },
   };
