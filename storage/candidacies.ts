@@ -16,7 +16,14 @@ import {
   nonEmpty,
   readDocument,
 } from './documents.ts';
-import { CONSTRAINTS, ConflictError, CorruptDocumentError, DuplicateError, NotFoundError } from './errors.ts';
+import {
+  CONSTRAINTS,
+  ConflictError,
+  CorruptDocumentError,
+  DuplicateError,
+  InvalidInputError,
+  NotFoundError,
+} from './errors.ts';
 import type { DocCollection, Filter, IndexSpec, PushSpec, RawDoc, Update } from './port.ts';
 import { deepEqual, diffUpdate, type RetryOptions, retryOnConflict } from './util.ts';
 
@@ -497,6 +504,15 @@ export function applyChange(
   return { next, audit };
 }
 
+/** The snapshot is stored as JSON text: it must survive JSON.stringify. */
+function checkSerialisable(state: unknown): void {
+  try {
+    JSON.stringify(state);
+  } catch (error) {
+    throw new InvalidInputError(`conversation state is not JSON-serialisable: ${String(error)}`);
+  }
+}
+
 // ---- repository -----------------------------------------------------------------
 
 const WITHOUT_AUDIT = { audit: 0 } as const;
@@ -522,7 +538,7 @@ export class CandidacyStore implements CandidacyRepository {
 
   async create(input: NewCandidacy): Promise<{ candidacy: Candidacy; created: boolean }> {
     const valid = checkInput(newCandidacySchema, input, 'new candidacy');
-    if (valid.conversation) checkStorableKeys(valid.conversation.state, 'conversation');
+    if (valid.conversation) checkSerialisable(valid.conversation.state);
     const at = valid.at ?? this.#now();
     const candidacy: Candidacy = {
       id: valid.id ?? randomUUID(),
@@ -605,7 +621,7 @@ export class CandidacyStore implements CandidacyRepository {
     for (const effect of valid.effects ?? []) {
       if (effect.kind === 'set') checkStorableKeys(effect.value, `answer ${effect.questionId}`);
     }
-    if (valid.conversation) checkStorableKeys(valid.conversation.state, 'conversation');
+    if (valid.conversation) checkSerialisable(valid.conversation.state);
     if (valid.eventId && hasApplied(current, valid.eventId))
       return { outcome: 'duplicate', candidacy: current };
 
