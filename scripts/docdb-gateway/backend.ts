@@ -53,6 +53,13 @@ export class PgBackend implements SqlBackend {
       );
     }
     let released = false;
+    let dead = false;
+    // The pool only watches idle connections; one lent out for long (a cursor's) must not
+    // crash the process with an unhandled 'error' when PostgreSQL goes away.
+    const onError = (): void => {
+      dead = true;
+    };
+    client.on('error', onError);
     return {
       async query(sql, params) {
         try {
@@ -65,7 +72,8 @@ export class PgBackend implements SqlBackend {
       release(broken = false) {
         if (released) return;
         released = true;
-        client.release(broken);
+        client.removeListener('error', onError);
+        client.release(broken || dead);
       },
     };
   }

@@ -366,7 +366,7 @@ describe('DocumentDB gateway contract (official driver)', () => {
         await new Promise((resolve) => setTimeout(resolve, 50));
         const waiting = await admin.query<{ pid: number }>(
           `SELECT pid FROM pg_stat_activity
-            WHERE application_name = 'docdb-gateway' AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+            WHERE application_name = 'docdb-gateway' AND pg_backend_pid() = ANY (pg_blocking_pids(pid))`,
         );
         pid = waiting.rows[0]?.pid;
       }
