@@ -1,0 +1,131 @@
+// Where a candidacy stands in its questionnaire, computed from the answers alone:
+// which questions apply (conditions), which are still open, what comes next or before,
+// what is missing, and which answers no longer apply after a change. Conditions only
+// look at earlier questions, so one pass in order settles everything.
+import type { AnswerRecord, AnswerValue } from './answers.ts';
+import { fold } from './text.ts';
+import type { Condition, IdentityRole, Question, Questionnaire } from './questionnaire.ts';
+
+export type Answers = Readonly<Record<string, AnswerRecord>>;
+
+export function conditionHolds(c: Condition, answers: Answers): boolean {
+  if ('all' in c) return c.all.every((x) => conditionHolds(x, answers));
+  if ('any' in c) return c.any.some((x) => conditionHolds(x, answers));
+  if ('not' in c) return !conditionHolds(c.not, answers);
+  const value = answers[c.question]?.value;
+  if ('answered' in c) return (value !== undefined) === c.answered;
+  if (value === undefined) return false;
+  if ('equals' in c) return value === c.equals;
+  if ('in' in c) return (typeof value === 'string' || typeof value === 'number') && c.in.includes(value);
+  if ('includes' in c) return Array.isArray(value) && value.some((v) => fold(v) === fold(c.includes));
+  if ('atLeast' in c) return typeof value === 'number' && value >= c.atLeast;
+  return typeof value === 'number' && value <= c.atMost;
+}
+
+export function isRelevant(q: Question, answers: Answers): boolean {
+  return q.when === undefined || conditionHolds(q.when, answers);
+}
+
+/** Removes answers to questions that no longer apply; returns what was dropped, in order. */
+export function prune(
+  questionnaire: Questionnaire,
+  answers: Answers,
+): { answers: Record<string, AnswerRecord>; dropped: Array<{ question: Question; previous: AnswerRecord }> } {
+  const kept: Record<string, AnswerRecord> = { ...answers };
+  const dropped: Array<{ question: Question; previous: AnswerRecord }> = [];
+  for (const q of questionnaire.questions) {
+    const previous = kept[q.id];
+    if (previous !== undefined && !isRelevant(q, kept)) {
+      delete kept[q.id];
+      dropped.push({ question: q, previous });
+    }
+  }
+  return { answers: kept, dropped };
+}
+
+export interface Position {
+  readonly answers: Answers;
+  readonly skipped: readonly string[];
+}
+
+/** Applies, has no answer yet and was not skipped: still to be asked. */
+export function isOpen(q: Question, pos: Position): boolean {
+  return pos.answers[q.id] === undefined && !pos.skipped.includes(q.id) && isRelevant(q, pos.answers);
+}
+
+/** The first open question after `afterId` (or from the start when null). */
+export function nextOpen(
+  questionnaire: Questionnaire,
+  pos: Position,
+  afterId: string | null,
+): Question | undefined {
+  const start = afterId === null ? 0 : (questionnaire.byId.get(afterId)?.number ?? 0);
+  return questionnaire.questions.slice(start).find((q) => isOpen(q, pos));
+}
+
+/** The question before `beforeId` (or the last one when null) that applies: where `back` goes. */
+export function previousRelevant(
+  questionnaire: Questionnaire,
+  answers: Answers,
+  beforeId: string | null,
+): Question | undefined {
+  const end =
+    beforeId === null ? questionnaire.questions.length : (questionnaire.byId.get(beforeId)?.number ?? 1) - 1;
+  return questionnaire.questions
+    .slice(0, end)
+    .reverse()
+    .find((q) => isRelevant(q, answers));
+}
+
+export function missingRequired(questionnaire: Questionnaire, answers: Answers): Question[] {
+  return questionnaire.questions.filter(
+    (q) => q.required && answers[q.id] === undefined && isRelevant(q, answers),
+  );
+}
+
+export interface SectionProgress {
+  readonly sectionId: string;
+  readonly answered: number;
+  readonly total: number;
+}
+
+/** Counts over the questions that apply given the answers so far. */
+export function progressOf(
+  questionnaire: Questionnaire,
+  answers: Answers,
+): { answered: number; total: number; sections: SectionProgress[] } {
+  const sections = questionnaire.sections.map((section) => {
+    const relevant = section.questionIds
+      .map((id) => questionnaire.byId.get(id))
+      .filter((q): q is Question => q !== undefined && isRelevant(q, answers));
+    return {
+      sectionId: section.id,
+      answered: relevant.filter((q) => answers[q.id] !== undefined).length,
+      total: relevant.length,
+    };
+  });
+  return {
+    answered: sections.reduce((n, s) => n + s.answered, 0),
+    total: sections.reduce((n, s) => n + s.total, 0),
+    sections,
+  };
+}
+
+/** `!edit 12`, `!edit Q12`, `!edit #12` or `!edit question_id`. */
+export function findQuestion(questionnaire: Questionnaire, target: string): Question | undefined {
+  const t = fold(target).replace(/^(q|#|n°)\s*/, '');
+  if (/^\d+$/.test(t)) return questionnaire.questions[Number(t) - 1];
+  return questionnaire.byId.get(fold(target));
+}
+
+export type Identity = Partial<Record<IdentityRole, AnswerValue>>;
+
+/** The identification answers by role (collectivité name, kind, code...), for storage and room names. */
+export function identityOf(questionnaire: Questionnaire, answers: Answers): Identity {
+  const identity: Identity = {};
+  for (const q of questionnaire.questions) {
+    const answer = answers[q.id];
+    if (q.role && answer !== undefined) identity[q.role] = answer.value;
+  }
+  return identity;
+}
