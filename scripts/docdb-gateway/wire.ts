@@ -249,10 +249,11 @@ export function encodeOpQueryRequest(requestId: number, fullCollectionName: stri
   return out;
 }
 
-/** Reads the single document of an OP_MSG or OP_REPLY answer (tests and benchmark). */
+/** Reads the single document of an OP_MSG or OP_REPLY answer, as plain JS values (tests, bench). */
 export function decodeReply(message: Buffer): { header: MessageHeader; doc: Document } {
   const h = readHeader(message);
-  if (h.opCode === OP_MSG) return { header: h, doc: readDocument(message, HEADER_SIZE + 5)[0] };
-  if (h.opCode === OP_REPLY) return { header: h, doc: readDocument(message, HEADER_SIZE + 20)[0] };
-  throw new WireProtocolError(`unexpected reply opcode ${h.opCode}`);
+  const offset = h.opCode === OP_MSG ? HEADER_SIZE + 5 : h.opCode === OP_REPLY ? HEADER_SIZE + 20 : -1;
+  if (offset < 0) throw new WireProtocolError(`unexpected reply opcode ${h.opCode}`);
+  const size = message.readInt32LE(offset);
+  return { header: h, doc: BSON.deserialize(message.subarray(offset, offset + size)) };
 }
