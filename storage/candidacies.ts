@@ -562,13 +562,16 @@ export class CandidacyStore implements CandidacyRepository {
       await this.#collection.insertOne({ ...toDoc(candidacy), audit: [] });
       return { candidacy, created: true };
     } catch (error) {
-      if (
-        error instanceof DuplicateError &&
-        error.constraint === CONSTRAINTS.candidacyOrigin &&
-        valid.originEventId
-      ) {
+      if (!(error instanceof DuplicateError)) throw error;
+      if (error.constraint === CONSTRAINTS.candidacyOrigin && valid.originEventId) {
         const existing = await this.#findOne({ originEventId: valid.originEventId });
         if (existing) return { candidacy: existing, created: false };
+      }
+      if (error.constraint === CONSTRAINTS.id) {
+        // A driver retry of our own insert (connection lost after the server applied it)?
+        const existing = await this.get(candidacy.id);
+        if (existing && deepEqual(toDoc(existing), toDoc(candidacy)))
+          return { candidacy: existing, created: true };
       }
       throw error;
     }

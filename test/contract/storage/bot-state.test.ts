@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../../storage/index.ts';
+import { backends, type Harness } from './backends.ts';
+
+describe.each(backends)('bot state ($name)', (backend) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await backend.open();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('keeps the sync token', async () => {
+    expect(await h.storage.botState.getSyncToken()).toBeNull();
+    await h.storage.botState.setSyncToken('s72594_4483_1934');
+    await h.storage.botState.setSyncToken('s72595_4483_1935');
+    expect(await h.storage.botState.getSyncToken()).toBe('s72595_4483_1935');
+  });
+
+  it('keeps JSON values by key', async () => {
+    await h.storage.botState.setValue('filter', { room: { timeline: { limit: 50 } } });
+    expect(await h.storage.botState.getValue('filter')).toEqual({ room: { timeline: { limit: 50 } } });
+    await h.storage.botState.deleteValue('filter');
+    expect(await h.storage.botState.getValue('filter')).toBeNull();
+    await expect(h.storage.botState.setValue('bad', { 'a.b': 1 })).rejects.toBeInstanceOf(InvalidInputError);
+  });
+
+  it('registers rooms by kind and keeps their creation date', async () => {
+    const first = await h.storage.botState.registerRoom('!c1:localhost', {
+      kind: 'candidacy',
+      candidacyId: 'c1',
+    });
+    await h.storage.botState.registerRoom('!jury:localhost', { kind: 'jury' });
+    await h.storage.botState.registerRoom('!ballot:localhost', { kind: 'jury', userId: '@juror:localhost' });
+    await h.storage.botState.registerRoom('!dm:localhost', { kind: 'dm', userId: '@lea:localhost' });
+    const moved = await h.storage.botState.registerRoom('!c1:localhost', {
+      kind: 'candidacy',
+      candidacyId: 'c2',
+    });
+    expect(moved.createdAt).toEqual(first.createdAt);
+    expect(moved.candidacyId).toBe('c2');
+    expect(await h.storage.botState.getRoom('!dm:localhost')).toMatchObject({
+      kind: 'dm',
+      userId: '@lea:localhost',
+      candidacyId: null,
+    });
+    expect((await h.storage.botState.listRooms('jury')).map((r) => r.roomId).sort()).toEqual([
+      '!ballot:localhost',
+      '!jury:localhost',
+    ]);
+    await h.storage.botState.forgetRoom('!dm:localhost');
+    expect(await h.storage.botState.getRoom('!dm:localhost')).toBeNull();
+    expect(await h.storage.botState.listRooms()).toHaveLength(3);
+  });
+
+  it('remembers each person’s language', async () => {
+    expect(await h.storage.botState.getLanguage('@lea:localhost')).toBeNull();
+    await h.storage.botState.setLanguage('@lea:localhost', 'en');
+    await h.storage.botState.setLanguage('@lea:localhost', 'fr');
+    await h.storage.botState.setLanguage('@marc:localhost', 'en');
+    expect(await h.storage.botState.getLanguage('@lea:localhost')).toBe('fr');
+    expect(await h.storage.botState.getLanguage('@marc:localhost')).toBe('en');
+  });
+});
