@@ -38,6 +38,7 @@ export const Codes = {
   OperationNotSupportedInTransaction: 263,
   BSONObjectTooLarge: 10334,
   DuplicateKey: 11000,
+  Location40324: 40324,
   OutOfDiskSpace: 14031,
 } as const;
 
@@ -103,6 +104,7 @@ const DOCUMENTDB_SQLSTATES = new Map<string, number>([
   ['M0016', Codes.OperationNotSupportedInTransaction],
   ['M001B', Codes.BSONObjectTooLarge],
   ['M001C', Codes.DuplicateKey],
+  ['M007U', Codes.Location40324],
   ['M00CO', Codes.DocumentFailedValidation],
   ['M00EX', Codes.MaxTimeMSExpired],
   ['M00EY', Codes.CommandNotFound],
