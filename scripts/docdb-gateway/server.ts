@@ -90,7 +90,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         return;
       }
       for (const message of messages) {
-        queue = queue.then(() => handleMessage(ctx, message, reply, () => nextRequestId++));
+        queue = queue
+          .then(() => handleMessage(ctx, message, reply, () => nextRequestId++))
+          .catch((error: unknown) => {
+            // No reply could be produced: closing tells the driver at once instead of a hang.
+            log.error(`[conn${connectionId}] closing connection: ${(error as Error).stack ?? String(error)}`);
+            socket.destroy();
+          });
       }
     });
     socket.on('error', (error) => log.verbose(`[conn${connectionId}] socket error: ${error.message}`));
