@@ -1,28 +1,144 @@
-// Wires the bot together: Matrix client, storage, handlers. Kept thin on purpose;
-// each piece lives in its own module.
-import { LogService, MatrixClient, MemoryStorageProvider } from 'matrix-bot-sdk';
+// Wires the bot together: storage, Matrix client, room handlers, health server.
+// Kept thin on purpose; each piece lives in its own module.
+import { LogService, LogLevel } from 'matrix-bot-sdk';
 import type { Logger } from '../config/logging.ts';
 import type { Config } from '../config/schema.ts';
+import { openStorage, type Storage } from '../storage/storage.ts';
+import { ManualClock, systemClock, type Clock } from './clock.ts';
+import type { BotContext } from './context.ts';
+import { createMetrics, startHealthServer, type HealthServer } from './health.ts';
+import { MatrixMessenger } from './matrix-messenger.ts';
+import { ensureManagedRooms, StoredRoomDirectory } from './rooms.ts';
+import { RoomQueue } from './room-queue.ts';
+import { Router } from './router.ts';
+import { DurableSyncClient } from './sync-client.ts';
+import { createHandlers } from './handlers.ts';
 
 export interface RunningBot {
   userId: string;
+  healthPort: number;
+  storage: Storage;
   stop(): Promise<void>;
 }
 
-export async function startBot(config: Config, logger: Logger): Promise<RunningBot> {
-  LogService.muteModule('Metrics');
-  const client = new MatrixClient(
-    config.homeserver.url,
-    config.homeserver.accessToken,
-    new MemoryStorageProvider(),
-  );
+export interface StartOptions {
+  clock?: Clock;
+  storage?: Storage;
+}
+
+/** Sync filter: no presence or typing noise, and long timelines so no event is skipped after downtime. */
+const SYNC_FILTER = {
+  presence: { not_types: ['*'] },
+  room: {
+    timeline: { limit: 1000 },
+    ephemeral: { not_types: ['*'] },
+    state: { lazy_load_members: true },
+  },
+};
+
+function routeSdkLogs(logger: Logger): void {
+  const sdk = logger.child({ module: 'matrix-bot-sdk' });
+  LogService.setLevel(LogLevel.WARN);
+  LogService.setLogger({
+    trace: () => {},
+    debug: () => {},
+    info: (module: string, ...args: unknown[]) => sdk.info({ sdkModule: module }, args.map(String).join(' ')),
+    warn: (module: string, ...args: unknown[]) => sdk.warn({ sdkModule: module }, args.map(String).join(' ')),
+    error: (module: string, ...args: unknown[]) =>
+      sdk.error({ sdkModule: module }, args.map(String).join(' ')),
+  });
+}
+
+export async function startBot(
+  config: Config,
+  logger: Logger,
+  options: StartOptions = {},
+): Promise<RunningBot> {
+  routeSdkLogs(logger);
+  const testClock = process.env.TNL_TEST_CLOCK === '1' ? new ManualClock() : undefined;
+  const clock = options.clock ?? testClock ?? systemClock;
+  const metrics = createMetrics();
+
+  const storage =
+    options.storage ??
+    (await openStorage({
+      uri: config.database.uri,
+      dbName: config.database.name,
+      serverSelectionTimeoutMS: config.database.serverSelectionTimeoutMs,
+      writeConcern: config.database.writeConcern,
+      logger: logger.child({ module: 'storage' }),
+      now: () => clock.now(),
+    }));
+
+  const queue = new RoomQueue((roomId, error) => {
+    metrics.errors.inc({ where: 'handler' });
+    logger.error({ roomId, err: error }, 'event handling failed');
+  });
+  let router: Router | undefined;
+  const client = new DurableSyncClient({
+    homeserverUrl: config.homeserver.url,
+    accessToken: config.homeserver.accessToken,
+    position: {
+      load: () => storage.botState.getSyncToken(),
+      save: (token) => storage.botState.setSyncToken(token),
+    },
+    dispatch: (delivery, initial) =>
+      queue.run(delivery.roomId, async () => {
+        if (router) await router.route(delivery, initial);
+      }),
+  });
   const userId = await client.getUserId();
-  await client.start();
-  logger.info({ userId, homeserver: config.homeserver.url }, 'ready');
+  client.botUserId = userId;
+  const messenger = new MatrixMessenger(client, userId, logger.child({ module: 'messenger' }));
+  const rooms = await ensureManagedRooms(config, storage, messenger, logger);
+  const directory = new StoredRoomDirectory(storage);
+
+  const context: BotContext = { config, logger, messenger, clock, metrics, rooms, services: {}, storage };
+  const handlers = createHandlers(context, directory);
+  router = new Router({
+    botUserId: userId,
+    directory,
+    handlers: handlers.rooms,
+    invites: handlers.invites,
+    logger,
+    metrics,
+  });
+
+  const health: HealthServer = await startHealthServer(
+    config.health.host,
+    config.health.port,
+    metrics,
+    [
+      {
+        name: 'homeserver',
+        check: async () => void (await client.doRequest('GET', '/_matrix/client/versions')),
+      },
+      { name: 'database', check: () => storage.ping() },
+    ],
+    testClock
+      ? {
+          '/test/clock': async (body) => {
+            const now = testClock.set(body.trim());
+            return { status: 200, body: `${now.toISOString()}\n` };
+          },
+        }
+      : {},
+  );
+
+  await handlers.reconcile();
+  await client.start(SYNC_FILTER);
+  logger.info({ userId, homeserver: config.homeserver.url, healthPort: health.port, rooms }, 'ready');
+
   return {
     userId,
+    healthPort: health.port,
+    storage,
     async stop() {
       client.stop();
+      await queue.drain();
+      await client.positionSaved();
+      await health.close();
+      if (!options.storage) await storage.close();
     },
   };
 }

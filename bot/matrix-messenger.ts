@@ -257,6 +257,22 @@ export class MatrixMessenger implements Messenger {
     await withRetry('invite', () => this.client.inviteUser(userId, roomId), this.logger, this.retry);
   }
 
+  async join(roomId: string): Promise<void> {
+    await withRetry('join', () => this.client.joinRoom(roomId), this.logger, this.retry);
+  }
+
+  async isEncrypted(roomId: string): Promise<boolean> {
+    try {
+      const state = (await this.client.getRoomStateEvent(roomId, 'm.room.encryption', '')) as {
+        algorithm?: unknown;
+      };
+      return typeof state?.algorithm === 'string';
+    } catch (error) {
+      if ((error as { errcode?: string }).errcode === 'M_NOT_FOUND') return false;
+      throw error;
+    }
+  }
+
   async setRoomName(roomId: string, name: string): Promise<void> {
     await withRetry(
       'setRoomName',

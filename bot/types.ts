@@ -66,6 +66,9 @@ export interface Messenger {
   react(roomId: string, eventId: string, key: string, options?: SendOptions): Promise<void>;
   createRoom(options: CreateRoomOptions): Promise<string>;
   invite(roomId: string, userId: string): Promise<void>;
+  join(roomId: string): Promise<void>;
+  /** Whether the room has end-to-end encryption turned on (m.room.encryption state). */
+  isEncrypted(roomId: string): Promise<boolean>;
   setRoomName(roomId: string, name: string): Promise<void>;
   typing(roomId: string, on: boolean): Promise<void>;
   readReceipt(roomId: string, eventId: string): Promise<void>;
@@ -73,7 +76,8 @@ export interface Messenger {
   members(roomId: string): Promise<string[]>;
 }
 
-export type RoomKind = 'candidacy' | 'jury' | 'organisers' | 'lobby' | 'announcements' | 'direct';
+export type { RoomKind } from '../storage/bot-state.ts';
+import type { RoomKind } from '../storage/bot-state.ts';
 
 export interface RoutedEvent {
   roomId: string;

@@ -56,7 +56,7 @@ const database = z
       .default('mongodb://127.0.0.1:27017/?directConnection=true'),
     name: z.string().min(1).default('tnl'),
     serverSelectionTimeoutMs: z.int().positive().default(3000),
-    writeConcern: z.enum(['majority', '1']).default('majority'),
+    writeConcern: z.enum(['auto', 'majority', 'w1']).default('auto'),
   })
   .prefault({});
 

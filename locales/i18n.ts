@@ -8,6 +8,10 @@ import i18next, { type TFunction, type i18n } from 'i18next';
 // The French files are the reference: their keys type every `t(...)` call.
 export interface Resources {
   common: typeof import('./fr/common.json');
+  organisers: typeof import('./fr/organisers.json');
+  candidacy: typeof import('./fr/candidacy.json');
+  jury: typeof import('./fr/jury.json');
+  bot: typeof import('./fr/bot.json');
 }
 export type Namespace = keyof Resources;
 

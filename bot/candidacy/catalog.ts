@@ -1,0 +1,84 @@
+// Caches for the candidacy side. Only candidacies that receive events are loaded
+// (idle ones cost no memory); the cache is bounded and always refreshed from what a
+// write returned, so it never serves a version older than the bot's own last write.
+import { loadQuestionnaireById, type Questionnaire } from '../../flows/questionnaire.ts';
+import type { Campaign } from '../../storage/campaigns.ts';
+import type { Candidacy } from '../../storage/candidacies.ts';
+import type { Storage } from '../../storage/storage.ts';
+
+const MAX_CANDIDACIES = 5_000;
+/** Campaign settings change rarely (an organiser extends the deadline): re-read them this often. */
+const CAMPAIGN_TTL_MS = 2_000;
+
+export class CandidacyCatalog {
+  private readonly storage: Storage;
+  private readonly byRoomId = new Map<string, Candidacy>();
+  private readonly campaigns = new Map<string, { campaign: Campaign; readAt: number }>();
+  private readonly questionnaires = new Map<string, Questionnaire>();
+
+  constructor(storage: Storage) {
+    this.storage = storage;
+  }
+
+  async byRoom(roomId: string): Promise<Candidacy | null> {
+    const cached = this.byRoomId.get(roomId);
+    if (cached) {
+      // Refresh its place: the map's order is the eviction order.
+      this.byRoomId.delete(roomId);
+      this.byRoomId.set(roomId, cached);
+      return cached;
+    }
+    const candidacy = await this.storage.candidacies.findByRoom(roomId);
+    if (candidacy) this.remember(candidacy);
+    return candidacy;
+  }
+
+  remember(candidacy: Candidacy): void {
+    if (!candidacy.roomId) return;
+    const known = this.byRoomId.get(candidacy.roomId);
+    if (known && known.version > candidacy.version) return;
+    this.byRoomId.delete(candidacy.roomId);
+    this.byRoomId.set(candidacy.roomId, candidacy);
+    if (this.byRoomId.size > MAX_CANDIDACIES) {
+      const oldest = this.byRoomId.keys().next().value;
+      if (oldest !== undefined) this.byRoomId.delete(oldest);
+    }
+  }
+
+  async reload(id: string): Promise<Candidacy | null> {
+    const candidacy = await this.storage.candidacies.get(id);
+    if (candidacy) this.remember(candidacy);
+    return candidacy;
+  }
+
+  /** Forgets cached campaigns (after an organiser changed one). */
+  campaignChanged(): void {
+    this.campaigns.clear();
+  }
+
+  async campaign(id: string): Promise<Campaign> {
+    const cached = this.campaigns.get(id);
+    if (cached && Date.now() - cached.readAt < CAMPAIGN_TTL_MS) return cached.campaign;
+    const campaign = await this.storage.campaigns.require(id);
+    this.campaigns.set(id, { campaign, readAt: Date.now() });
+    return campaign;
+  }
+
+  questionnaire(id: string): Questionnaire {
+    let questionnaire = this.questionnaires.get(id);
+    if (!questionnaire) {
+      questionnaire = loadQuestionnaireById(id);
+      this.questionnaires.set(id, questionnaire);
+    }
+    return questionnaire;
+  }
+
+  async settings(candidacy: Candidacy): Promise<{ campaign: Campaign; questionnaire: Questionnaire }> {
+    const campaign = await this.campaign(candidacy.campaignId);
+    return { campaign, questionnaire: this.questionnaire(campaign.questionnaire) };
+  }
+
+  get loadedCandidacies(): number {
+    return this.byRoomId.size;
+  }
+}

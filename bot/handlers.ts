@@ -1,0 +1,32 @@
+// Builds the handler of each kind of room and the services they offer each other.
+import { CandidacyCatalog } from './candidacy/catalog.ts';
+import { CandidacyHandler } from './candidacy/handler.ts';
+import { CandidacyStarter } from './candidacy/start.ts';
+import type { BotContext } from './context.ts';
+import type { StoredRoomDirectory } from './rooms.ts';
+import type { InviteHandler } from './router.ts';
+import type { RoomHandler, RoomKind } from './types.ts';
+
+export interface Handlers {
+  rooms: Partial<Record<RoomKind, RoomHandler>>;
+  invites: InviteHandler;
+  catalog: CandidacyCatalog;
+  /** Catches up work that a crash or downtime may have left undone. */
+  reconcile(): Promise<void>;
+}
+
+export function createHandlers(ctx: BotContext, directory: StoredRoomDirectory): Handlers {
+  const catalog = new CandidacyCatalog(ctx.storage);
+  const candidacy = new CandidacyHandler(ctx, catalog);
+  const starter = new CandidacyStarter(ctx, catalog, directory);
+  ctx.services.candidacy = candidacy;
+  return {
+    rooms: { candidacy, dm: starter, lobby: starter },
+    invites: starter,
+    catalog,
+    async reconcile() {
+      await ctx.services.jury?.syncDossiers();
+      await ctx.services.organisers?.reconcile();
+    },
+  };
+}

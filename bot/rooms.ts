@@ -1,0 +1,111 @@
+// The rooms the bot manages: the configured ones (jury, organisers, lobby,
+// announcements), created at first start when the config leaves them empty, and the
+// room registry (candidacy rooms, direct chats) kept in storage.
+import type { Logger } from '../config/logging.ts';
+import type { Config } from '../config/schema.ts';
+import type { RoomEntry } from '../storage/bot-state.ts';
+import type { Storage } from '../storage/storage.ts';
+import type { ManagedRooms } from './context.ts';
+import type { RoomDirectory } from './router.ts';
+import type { Messenger, RoomKind } from './types.ts';
+
+const CONFIGURED = ['jury', 'organisers', 'lobby', 'announcements'] as const;
+type ConfiguredKind = (typeof CONFIGURED)[number];
+
+const ROOM_NAMES: Record<ConfiguredKind, { name: string; topic: string }> = {
+  jury: {
+    name: 'Jury – Territoire Numérique Libre',
+    topic: 'Examen des dossiers, votes et décisions / Dossier review, votes and decisions',
+  },
+  organisers: {
+    name: 'Organisation – Territoire Numérique Libre',
+    topic: 'Console des organisateurs / Organisers console (!aide, !help)',
+  },
+  lobby: {
+    name: 'Candidater – Territoire Numérique Libre',
+    topic: 'Écrivez !candidater pour commencer une candidature / Write !apply to start a candidacy',
+  },
+  announcements: {
+    name: 'Annonces – Territoire Numérique Libre',
+    topic: 'Annonces et résultats du label / Label announcements and results',
+  },
+};
+
+function membersOf(kind: ConfiguredKind, config: Config): string[] {
+  const { organisers, jurors, juryPresident } = config.people;
+  if (kind === 'jury')
+    return [...new Set([...jurors, ...(juryPresident ? [juryPresident] : []), ...organisers])];
+  if (kind === 'organisers') return [...organisers];
+  return [];
+}
+
+/**
+ * Settles the id of every configured room: the config's, or the one created at an
+ * earlier start, or a new one (jury and organisers rooms are always needed; the lobby
+ * and announcements rooms only when configured or already created).
+ */
+export async function ensureManagedRooms(
+  config: Config,
+  storage: Storage,
+  messenger: Messenger,
+  logger: Logger,
+): Promise<ManagedRooms> {
+  const result: Record<ConfiguredKind, string | null> = {
+    jury: null,
+    organisers: null,
+    lobby: null,
+    announcements: null,
+  };
+  for (const kind of CONFIGURED) {
+    const configured = config.rooms[kind];
+    const remembered = await storage.botState.getValue(`room:${kind}`);
+    let roomId = configured ?? (typeof remembered === 'string' ? remembered : null);
+    if (!roomId && (kind === 'jury' || kind === 'organisers')) {
+      const members = membersOf(kind, config);
+      roomId = await messenger.createRoom({ ...ROOM_NAMES[kind], invite: members, moderators: members });
+      await storage.botState.setValue(`room:${kind}`, roomId);
+      logger.info({ kind, roomId, invited: members.length }, 'created room');
+    }
+    if (roomId) {
+      const entry = await storage.botState.getRoom(roomId);
+      if (entry?.kind !== kind) await storage.botState.registerRoom(roomId, { kind });
+    }
+    result[kind] = roomId;
+  }
+  return {
+    jury: result.jury as string,
+    organisers: result.organisers as string,
+    lobby: result.lobby,
+    announcements: result.announcements,
+  };
+}
+
+/** Room kinds, read from storage on first use and remembered (idle rooms cost nothing until then). */
+export class StoredRoomDirectory implements RoomDirectory {
+  private readonly storage: Storage;
+  private readonly cache = new Map<string, RoomEntry | null>();
+  private static readonly MAX_CACHED = 20_000;
+
+  constructor(storage: Storage) {
+    this.storage = storage;
+  }
+
+  async entry(roomId: string): Promise<RoomEntry | null> {
+    if (this.cache.has(roomId)) return this.cache.get(roomId) ?? null;
+    const entry = await this.storage.botState.getRoom(roomId);
+    if (this.cache.size >= StoredRoomDirectory.MAX_CACHED) this.cache.clear();
+    this.cache.set(roomId, entry);
+    return entry;
+  }
+
+  async kindOf(roomId: string): Promise<RoomKind | undefined> {
+    return (await this.entry(roomId))?.kind;
+  }
+
+  async register(
+    roomId: string,
+    entry: { kind: RoomKind; candidacyId?: string | null; userId?: string | null },
+  ): Promise<void> {
+    this.cache.set(roomId, await this.storage.botState.registerRoom(roomId, entry));
+  }
+}

@@ -1,0 +1,83 @@
+// Sends each delivered event to the one handler responsible for its room, after the
+// checks every room shares: not our own event, not another bot's notice, not history
+// from before the bot first started, a room the bot manages.
+import type { Logger } from '../config/logging.ts';
+import type { Metrics } from './health.ts';
+import type { SyncDelivery } from './sync-client.ts';
+import type { RawEvent, RoomHandler, RoomKind } from './types.ts';
+
+export interface RoomDirectory {
+  /** The kind of a room the bot manages, or undefined for any other room. */
+  kindOf(roomId: string): Promise<RoomKind | undefined>;
+}
+
+export interface InviteHandler {
+  handleInvite(roomId: string, invite: RawEvent): Promise<void>;
+}
+
+export interface RouterOptions {
+  botUserId: string;
+  directory: RoomDirectory;
+  handlers: Partial<Record<RoomKind, RoomHandler>>;
+  invites: InviteHandler;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** Events worth a handler's attention; receipts, typing and most state are not. */
+const HANDLED_TYPES = new Set([
+  'm.room.message',
+  'm.reaction',
+  'm.room.redaction',
+  'm.room.member',
+  'org.matrix.msc3381.poll.response',
+  'm.poll.response',
+  'm.room.encrypted',
+]);
+
+export function shouldIgnore(event: RawEvent, botUserId: string): string | undefined {
+  if (event.sender === botUserId) return 'own event';
+  if (!HANDLED_TYPES.has(event.type)) return 'event type not handled';
+  if (event.type === 'm.room.message' && event.content?.msgtype === 'm.notice')
+    return 'notice from another bot';
+  if (event.type === 'm.room.member' && event.content?.membership !== 'join') return 'membership change';
+  return undefined;
+}
+
+export class Router {
+  private readonly options: RouterOptions;
+
+  constructor(options: RouterOptions) {
+    this.options = options;
+  }
+
+  async route(delivery: SyncDelivery, initial: boolean): Promise<void> {
+    const { logger, metrics } = this.options;
+    if (delivery.kind === 'invite') {
+      // Invitations are pending state, not history: answer them even on the first sync.
+      await this.options.invites.handleInvite(delivery.roomId, delivery.event);
+      return;
+    }
+    if (delivery.kind === 'leave' || initial) return;
+    const { event, roomId } = delivery;
+    const ignored = shouldIgnore(event, this.options.botUserId);
+    if (ignored) return;
+    const kind = await this.options.directory.kindOf(roomId);
+    if (!kind) {
+      logger.debug({ roomId, eventId: event.event_id }, 'event from a room the bot does not manage');
+      return;
+    }
+    const handler = this.options.handlers[kind];
+    if (!handler) return;
+    const stop = metrics.handlingSeconds.startTimer({ kind });
+    try {
+      await handler.handle({ roomId, kind, event });
+      metrics.eventsHandled.inc({ kind });
+    } catch (error) {
+      metrics.errors.inc({ where: kind });
+      throw error;
+    } finally {
+      stop();
+    }
+  }
+}

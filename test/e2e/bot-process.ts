@@ -1,0 +1,232 @@
+// Runs the real bot as a separate process against the local stack, the way it runs in
+// production (`node bot/main.ts config.yaml`), with a fresh database and a fresh bot
+// account per test file. Offers restart, kill -9 and a controllable clock.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { registerUser } from './people.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const NODE = join(ROOT, 'node_modules', '.bin', 'node');
+
+export function stackEnv(): { homeserverUrl: string; mongodbUri: string; registrationSecret: string } {
+  const homeserverUrl = process.env.TNL_HOMESERVER_URL;
+  const mongodbUri = process.env.TNL_MONGODB_URI;
+  const registrationSecret = process.env.TNL_REGISTRATION_SECRET;
+  if (!homeserverUrl || !mongodbUri || !registrationSecret) {
+    throw new Error(
+      'The local stack is not configured: run the tests through vitest (its global setup starts it).',
+    );
+  }
+  return { homeserverUrl, mongodbUri, registrationSecret };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface LogLine {
+  level?: string;
+  msg?: string;
+  [key: string]: unknown;
+}
+
+export interface BotOptions {
+  /** Extra configuration merged over the defaults (rooms, people, jury...). */
+  config?: Record<string, unknown>;
+  env?: Record<string, string>;
+  /** Bot account: reuse one (restarts) or register a fresh one. */
+  account?: { userId: string; accessToken: string };
+  dbName?: string;
+}
+
+export class BotProcess {
+  readonly userId: string;
+  readonly accessToken: string;
+  readonly dbName: string;
+  readonly healthPort: number;
+  readonly configPath: string;
+  readonly logs: LogLine[] = [];
+  readonly stderr: string[] = [];
+  private child: ChildProcess | undefined;
+  private exitWaiters: Array<(code: number | null) => void> = [];
+  private readonly env: Record<string, string>;
+
+  private constructor(
+    account: { userId: string; accessToken: string },
+    dbName: string,
+    healthPort: number,
+    configPath: string,
+    env: Record<string, string>,
+  ) {
+    this.userId = account.userId;
+    this.accessToken = account.accessToken;
+    this.dbName = dbName;
+    this.healthPort = healthPort;
+    this.configPath = configPath;
+    this.env = env;
+  }
+
+  static async start(options: BotOptions = {}): Promise<BotProcess> {
+    const stack = stackEnv();
+    const account = options.account ?? (await registerUser('bot'));
+    const dbName = options.dbName ?? `e2e_${randomBytes(5).toString('hex')}`;
+    const healthPort = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'tnl-bot-'));
+    const configPath = join(dir, 'config.yaml');
+    const config = {
+      homeserver: { url: stack.homeserverUrl },
+      database: { uri: stack.mongodbUri, name: dbName, serverSelectionTimeoutMs: 2000 },
+      bot: { dataDir: join(dir, 'data') },
+      health: { host: '127.0.0.1', port: healthPort },
+      logging: { level: 'debug', format: 'json' },
+      ...options.config,
+    };
+    writeFileSync(configPath, stringify(config));
+    const bot = new BotProcess(account, dbName, healthPort, configPath, {
+      TNL_HOMESERVER_ACCESS_TOKEN: account.accessToken,
+      TNL_TEST_CLOCK: '1',
+      ...options.env,
+    });
+    await bot.launch();
+    return bot;
+  }
+
+  /** Starts the process and waits for its "ready" log line. */
+  async launch(timeoutMs = 30_000): Promise<void> {
+    const child = spawn(NODE, [join(ROOT, 'bot', 'main.ts'), this.configPath], {
+      cwd: ROOT,
+      env: { ...process.env, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    let buffer = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        try {
+          this.logs.push(JSON.parse(line) as LogLine);
+        } catch {
+          this.logs.push({ msg: line });
+        }
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => this.stderr.push(chunk.toString('utf8')));
+    child.on('exit', (code) => {
+      for (const waiter of this.exitWaiters.splice(0)) waiter(code);
+    });
+    const since = this.logs.length;
+    await this.waitForLog((line) => line.msg === 'ready', timeoutMs, since);
+  }
+
+  async waitForLog(predicate: (line: LogLine) => boolean, timeoutMs = 15_000, from = 0): Promise<LogLine> {
+    const deadline = Date.now() + timeoutMs;
+    let exited = false;
+    const onExit = () => (exited = true);
+    this.child?.once('exit', onExit);
+    try {
+      while (Date.now() < deadline) {
+        const found = this.logs.slice(from).find(predicate);
+        if (found) return found;
+        if (exited) break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    } finally {
+      this.child?.off('exit', onExit);
+    }
+    const tail = this.logs
+      .slice(-15)
+      .map((l) => JSON.stringify(l))
+      .join('\n');
+    throw new Error(
+      `${exited ? 'The bot exited' : `Timed out after ${timeoutMs} ms`} while waiting for a log line.\n` +
+        `Last log lines:\n${tail}\nstderr:\n${this.stderr.join('').slice(-2000)}`,
+    );
+  }
+
+  /** Graceful stop (SIGTERM), as an operator would. */
+  async stop(): Promise<void> {
+    await this.signal('SIGTERM');
+  }
+
+  /** Crash: SIGKILL, no chance to clean up. */
+  async kill9(): Promise<void> {
+    await this.signal('SIGKILL');
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.launch();
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<number | null>((resolve) => this.exitWaiters.push(resolve));
+    child.kill(signal);
+    await exited;
+    this.child = undefined;
+  }
+
+  /** Moves the bot's clock: an ISO date, or "+<milliseconds>". */
+  async setClock(value: string): Promise<void> {
+    const response = await fetch(`http://127.0.0.1:${this.healthPort}/test/clock`, {
+      method: 'POST',
+      body: value,
+    });
+    if (!response.ok)
+      throw new Error(`setting the clock failed: ${response.status} ${await response.text()}`);
+  }
+
+  async health(path: '/healthz' | '/readyz' | '/metrics'): Promise<{ status: number; body: string }> {
+    const response = await fetch(`http://127.0.0.1:${this.healthPort}${path}`);
+    return { status: response.status, body: await response.text() };
+  }
+}
+
+/** Runs `node bot/main.ts` with a config file and returns its exit code and output. */
+export async function runBotOnce(
+  configText: string,
+  env: Record<string, string> = {},
+  timeoutMs = 20_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'tnl-cfg-'));
+  const configPath = join(dir, 'config.yaml');
+  writeFileSync(configPath, configText);
+  return new Promise((resolve, reject) => {
+    const child = spawn(NODE, [join(ROOT, 'bot', 'main.ts'), configPath], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(`the bot did not exit within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`),
+      );
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
