@@ -39,7 +39,8 @@ Environment (read by `up`):
   TNL_STACK_SYNAPSE_PORT   default 8008
   TNL_STACK_PG_PORT        default 55432
   TNL_STACK_GATEWAY_PORT   default 27027
-  TNL_STACK_REAL_RATE_LIMITS=1   keep Synapse's default rate limits
+  TNL_STACK_REAL_RATE_LIMITS=1   keep Synapse's default rate limits (applies when Synapse starts:
+                           `down` then `up` to switch)
   TNL_STACK_CACHE_DIR      default /var/cache/tnl-stack (where chroots are cached)
   TNL_STACK_MIRROR         Debian mirror URL; default: the one configured in /etc/apt
   TNL_STACK_START_TIMEOUT  seconds to wait for each service, default 180
@@ -127,18 +128,19 @@ http_ok() (
 stop_pid() {
   local pid=$1 name=$2 signal=${3:-TERM} waited=0
   kill "-$signal" "$pid" 2>/dev/null || return 0
-  while [[ -e /proc/$pid ]] && ((waited < 300)); do
+  while alive "$pid" && ((waited < 300)); do
     sleep 0.1
     waited=$((waited + 1))
   done
-  if [[ -e /proc/$pid ]]; then
+  if alive "$pid"; then
     warn "$name (pid $pid) did not stop within 30 s; killing it"
     kill -KILL "$pid" 2>/dev/null || true
   fi
 }
 
 synapse_pid() { live_pid "$RUN/synapse.pid" "$INNER/synapse/homeserver.yaml"; }
-postgres_pid() { live_pid "$STATE/pg/data/postmaster.pid" "$INNER/pg/data"; }
+# postmaster.pid sits in a 0700 directory: non-root `status` falls back on our copy.
+postgres_pid() { live_pid "$STATE/pg/data/postmaster.pid" "$INNER/pg/data" || live_pid "$RUN/postgres.pid" "$INNER/pg/data"; }
 gateway_pid() { live_pid "$RUN/gateway.pid" "docdb-gateway/main.ts"; }
 
 # ---------------------------------------------------------------------------------------------
@@ -222,7 +224,7 @@ build_chroot() {
   probe=$(mktemp)
   if ! /usr/lib/apt/apt-helper download-file "$mirror/dists/$SUITE/Release" "$probe" >/dev/null 2>&1; then
     rm -f "$probe"
-    die "the Debian mirror $mirror (from /etc/apt) does not serve $mirror/dists/$SUITE/Release: unreachable or no '$SUITE' suite; set TNL_STACK_MIRROR to a mirror that has it"
+    die "the Debian mirror $mirror ($([[ -n ${TNL_STACK_MIRROR:-} ]] && echo from TNL_STACK_MIRROR || echo from /etc/apt)) does not serve $mirror/dists/$SUITE/Release: unreachable or no '$SUITE' suite; set TNL_STACK_MIRROR to a mirror that has it"
   fi
   rm -f "$probe"
 
@@ -315,7 +317,7 @@ unmount_runtime() {
   rm -f "$RUN/chroot"
 }
 
-# Runs a command in the chroot as a given user, detached from our session, with a clean environment.
+# Runs a command in the chroot as a given user, with a clean environment.
 in_chroot() {
   local user=$1
   shift
@@ -345,8 +347,10 @@ ensure_secrets() {
   source "$STATE/secrets.env"
 }
 
+limits_mode() { [[ ${TNL_STACK_REAL_RATE_LIMITS:-} == 1 ]] && echo real || echo raised; }
+
 rate_limits() {
-  if [[ ${TNL_STACK_REAL_RATE_LIMITS:-} == 1 ]]; then
+  if [[ $(limits_mode) == real ]]; then
     printf '# TNL_STACK_REAL_RATE_LIMITS=1: Synapse default rate limits.\n'
     return
   fi
@@ -491,10 +495,13 @@ EOF
 # ---------------------------------------------------------------------------------------------
 # Services
 
+# Alive and not a zombie (its command line may still be the one before exec).
+alive() { [[ -r /proc/$1/stat ]] && ! awk '{ exit !($3 == "Z") }' "/proc/$1/stat" 2>/dev/null; }
+
 wait_for() {
-  local what=$1 check=$2 pidcheck=$3 log=$4 waited=0
+  local what=$1 check=$2 pid=$3 log=$4 waited=0
   while ! $check; do
-    if ! $pidcheck >/dev/null; then
+    if ! alive "$pid"; then
       log_tail "$log"
       die "$what exited while starting (see the log above, full log $log)"
     fi
@@ -520,21 +527,31 @@ start_postgres() {
   fi
   port_open "$PG_PORT" && die "port $PG_PORT is taken by another program; set TNL_STACK_PG_PORT"
   write_pg_config "$root"
+  # After a crash, let the old postmaster and its backends finish dying (a zombie still counts as
+  # running for PostgreSQL's lock file check).
+  local old waited=0
+  old=$(head -n1 "$STATE/pg/data/postmaster.pid" 2>/dev/null | tr -dc 0-9) || true
+  while [[ -n $old && -e /proc/$old ]] && ((waited < 100)); do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
   rotate_log "$LOGS/postgres.log"
   say "starting PostgreSQL 18 + DocumentDB on 127.0.0.1:$PG_PORT"
   setsid chroot --userspec=postgres:postgres "$root" /usr/bin/env -i PATH=/usr/bin:/bin LANG=C.UTF-8 LC_ALL=C.UTF-8 \
     "$PG_BIN/postgres" -D "$INNER/pg/data" </dev/null >>"$LOGS/postgres.log" 2>&1 {lock}>&- &
-  local pid=$! waited=0
+  local pid=$!
+  waited=0
   # postmaster.pid appears once the server has started its startup.
   while ! postgres_pid >/dev/null; do
-    if [[ ! -e /proc/$pid ]] || ((waited > START_TIMEOUT * 5)); then
+    if ! alive "$pid" || ((waited > START_TIMEOUT * 5)); then
       log_tail "$LOGS/postgres.log"
       die "PostgreSQL did not start (see the log above)"
     fi
     sleep 0.2
     waited=$((waited + 1))
   done
-  wait_for PostgreSQL postgres_ready postgres_pid "$LOGS/postgres.log"
+  wait_for PostgreSQL postgres_ready "$pid" "$LOGS/postgres.log"
+  printf '%s\n' "$pid" >"$RUN/postgres.pid"
   in_chroot postgres:postgres "$PG_BIN/psql" -v ON_ERROR_STOP=1 -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$PG_DB" \
     -c 'CREATE EXTENSION IF NOT EXISTS documentdb CASCADE' >>"$LOGS/postgres.log" 2>&1 || {
     log_tail "$LOGS/postgres.log"
@@ -555,8 +572,9 @@ start_synapse() {
     LANG=C.UTF-8 LC_ALL=C.UTF-8 HOME=/tmp \
     python3 -m synapse.app.homeserver -c "$INNER/synapse/homeserver.yaml" \
     </dev/null >>"$LOGS/synapse.log" 2>&1 {lock}>&- &
-  printf '%s\n' "$!" >"$RUN/synapse.pid"
-  wait_for Synapse synapse_ready synapse_pid "$LOGS/synapse.log"
+  local pid=$!
+  printf '%s\n' "$pid" >"$RUN/synapse.pid"
+  wait_for Synapse synapse_ready "$pid" "$LOGS/synapse.log"
 }
 
 start_gateway() {
@@ -574,8 +592,9 @@ start_gateway() {
   say "starting the MongoDB wire-protocol gateway on 127.0.0.1:$GATEWAY_PORT"
   (cd "$ROOT_DIR" && exec setsid "$node" scripts/docdb-gateway/main.ts --port "$GATEWAY_PORT" \
     --pg-url "$(pg_url)" </dev/null >>"$LOGS/gateway.log" 2>&1 {lock}>&-) &
-  printf '%s\n' "$!" >"$RUN/gateway.pid"
-  START_TIMEOUT=30 wait_for "the gateway" gateway_ready gateway_pid "$LOGS/gateway.log"
+  local pid=$!
+  printf '%s\n' "$pid" >"$RUN/gateway.pid"
+  START_TIMEOUT=30 wait_for "the gateway" gateway_ready "$pid" "$LOGS/gateway.log"
 }
 
 pg_url() { printf 'postgresql://postgres@127.0.0.1:%s/%s' "$PG_PORT" "$PG_DB"; }
@@ -594,9 +613,11 @@ write_env() {
 # The ports of a running stack win over the environment: they are what `env` must print.
 load_running_ports() {
   [[ -f $RUN/ports ]] || return 0
-  local s p g
-  read -r s p g <"$RUN/ports"
+  local s p g limits
+  read -r s p g limits <"$RUN/ports"
   if synapse_pid >/dev/null || postgres_pid >/dev/null || gateway_pid >/dev/null; then
+    [[ ${limits:-raised} == "$(limits_mode)" ]] ||
+      warn "Synapse runs with $limits rate limits; run 'down' then 'up' to switch to $(limits_mode) ones"
     if [[ $s != "$SYNAPSE_PORT" || $p != "$PG_PORT" || $g != "$GATEWAY_PORT" ]] &&
       [[ -n ${TNL_STACK_SYNAPSE_PORT:-}${TNL_STACK_PG_PORT:-}${TNL_STACK_GATEWAY_PORT:-} ]]; then
       warn "the stack already runs with ports $s/$p/$g (synapse/postgres/gateway); run 'down' to change them"
@@ -622,7 +643,7 @@ cmd_up() {
   fi
   [[ -f $root/.tnl-stack-ready ]] || die "chroot $root is not complete; run 'down' then 'up'"
   mount_runtime "$root"
-  printf '%s %s %s\n' "$SYNAPSE_PORT" "$PG_PORT" "$GATEWAY_PORT" >"$RUN/ports"
+  printf '%s %s %s %s\n' "$SYNAPSE_PORT" "$PG_PORT" "$GATEWAY_PORT" "$(limits_mode)" >"$RUN/ports"
   start_postgres "$root"
   start_synapse "$root"
   start_gateway
@@ -653,7 +674,7 @@ cmd_down() {
     say "stopping PostgreSQL (pid $pid)"
     stop_pid "$pid" PostgreSQL INT # fast shutdown
   fi
-  rm -f "$RUN/synapse.pid" "$RUN/gateway.pid" "$RUN/env"
+  rm -f "$RUN/synapse.pid" "$RUN/gateway.pid" "$RUN/postgres.pid" "$RUN/env"
   unmount_runtime "$(chroot_in_use)"
   say "down"
 }

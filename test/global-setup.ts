@@ -3,11 +3,9 @@
 // The stack is left running afterwards so re-runs are fast: `bash scripts/stack.sh down` stops it.
 // TNL_STACK=skip (or a run limited to test/unit) starts nothing; TNL_STACK=external uses the
 // TNL_* variables already set (a stack started some other way).
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 
-const run = promisify(execFile);
 const STACK_SCRIPT = join(import.meta.dirname, '..', 'scripts', 'stack.sh');
 const NAMES = ['TNL_HOMESERVER_URL', 'TNL_REGISTRATION_SECRET', 'TNL_MONGODB_URI', 'TNL_PG_URL'] as const;
 
@@ -27,26 +25,27 @@ function onlyUnitTests(argv: string[]): boolean {
   return filters.length > 0 && filters.every((arg) => /^(\.\/)?test\/unit(\/|$)/.test(arg));
 }
 
-async function stackOutput(): Promise<string> {
+/** Runs the stack script; its progress (stderr) shows live, since a first build takes minutes. */
+function stackOutput(): Promise<string> {
   const isRoot = process.getuid?.() === 0;
   // `up` is idempotent and takes well under a second when everything already runs.
   const command = isRoot ? 'up' : 'env';
-  const started = Date.now();
-  try {
-    const { stdout, stderr } = await run('bash', [STACK_SCRIPT, command], {
-      maxBuffer: 16 * 1024 * 1024,
-      timeout: 20 * 60_000,
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [STACK_SCRIPT, command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      process.stderr.write(chunk);
     });
-    if (Date.now() - started > 5_000) process.stderr.write(stderr);
-    return stdout;
-  } catch (error) {
-    const details = error as { stderr?: string; message?: string };
-    const hint = isRoot ? '' : '\nNot root: start the stack first with `sudo bash scripts/stack.sh up`.';
-    throw new Error(
-      `bash scripts/stack.sh ${command} failed:\n${details.stderr ?? details.message ?? String(error)}${hint}`,
-      { cause: error },
-    );
-  }
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) return resolve(stdout);
+      const hint = isRoot ? '' : '\nNot root: start the stack first with `sudo bash scripts/stack.sh up`.';
+      reject(new Error(`bash scripts/stack.sh ${command} failed (exit ${code}):\n${stderr}${hint}`));
+    });
+  });
 }
 
 export default async function setup(): Promise<void> {
