@@ -1,7 +1,10 @@
 // The two backends every storage contract suite runs against: the in-memory double,
 // and the real document database of the local stack (TNL_MONGODB_URI, set by the
 // vitest global setup). Each test file gets its own fresh database.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { createMemoryStorage, openStorage, type Storage } from '../../../storage/index.ts';
 import type { RawDoc } from '../../../storage/port.ts';
@@ -14,6 +17,12 @@ export interface Harness {
   getRaw(collection: string, id: string): Promise<RawDoc | null>;
   /** Makes the database unreachable, then reachable again (present when opened with `outage: true`). */
   outage: Outage | null;
+  /**
+   * Restarts the real database server (PostgreSQL and the gateway) through
+   * `bash scripts/stack.sh restart-db`, when TNL_STORAGE_RESTART_DB=1 and the stack
+   * script offers it; null otherwise (a restart disturbs other suites using the stack).
+   */
+  restartServer: (() => Promise<void>) | null;
   close(): Promise<void>;
 }
 
@@ -48,6 +57,7 @@ const memory: Backend = {
             },
           }
         : null,
+      restartServer: null,
       close: () => storage.close(),
     };
   },
@@ -76,6 +86,7 @@ function mongodb(uri: string): Backend {
         },
         getRaw: (collection, id) => db.collection<RawDoc>(collection).findOne({ _id: id }),
         outage: proxy,
+        restartServer: (await stackOffersRestart()) ? restartDatabase : null,
         async close() {
           await storage.close();
           await db.dropDatabase().catch(() => undefined);
@@ -85,6 +96,19 @@ function mongodb(uri: string): Backend {
       };
     },
   };
+}
+
+const run = promisify(execFile);
+const STACK = join(import.meta.dirname, '..', '..', '..', 'scripts', 'stack.sh');
+
+async function stackOffersRestart(): Promise<boolean> {
+  if (process.env.TNL_STORAGE_RESTART_DB !== '1') return false;
+  const { stdout } = await run('bash', [STACK, 'help']);
+  return stdout.includes('restart-db');
+}
+
+async function restartDatabase(): Promise<void> {
+  await run('bash', [STACK, 'restart-db'], { timeout: 120_000 });
 }
 
 /** Memory always; the real database whenever the stack is available. */
