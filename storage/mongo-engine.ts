@@ -75,7 +75,7 @@ function isDuplicateKey(error: { code?: unknown }): boolean {
 }
 
 /** Finds which of our indexes a duplicate-key message is about (MongoDB and DocumentDB word it differently). */
-function violatedIndex(message: string, keyPattern: unknown, specs: readonly IndexSpec[]): string {
+export function violatedIndex(message: string, keyPattern: unknown, specs: readonly IndexSpec[]): string {
   const named = /index: (\S+)/.exec(message)?.[1] ?? /[Ii]ndex '([^']+)'/.exec(message)?.[1];
   if (named) return named;
   if (keyPattern && typeof keyPattern === 'object') {
