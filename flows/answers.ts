@@ -153,7 +153,12 @@ function problem(q: Question, code: ProblemCode, extra: Record<string, string | 
   return { code, params };
 }
 
-function check(q: Question, value: unknown, extra: Record<string, string | number> = {}): ParseResult {
+/** Validates a value (not text) against the question, with the same Problem codes. */
+export function checkValue(
+  q: Question,
+  value: unknown,
+  extra: Record<string, string | number> = {},
+): ParseResult {
   const result = valueSchema(q).safeParse(value);
   if (result.success) return { ok: true, value: result.data };
   const code = result.error.issues[0]?.message as ProblemCode;
@@ -169,9 +174,9 @@ export function parseAnswer(q: Question, text: string): ParseResult {
   if (trimmed === '') return { ok: false, problem: problem(q, 'empty') };
   switch (q.type) {
     case 'short_text':
-      return check(q, trimmed.replace(/\s*\n\s*/g, ' '));
+      return checkValue(q, trimmed.replace(/\s*\n\s*/g, ' '));
     case 'long_text':
-      return check(q, trimmed);
+      return checkValue(q, trimmed);
     case 'yes_no': {
       const word = foldWord(trimmed);
       if (YES.has(word)) return { ok: true, value: true };
@@ -179,28 +184,28 @@ export function parseAnswer(q: Question, text: string): ParseResult {
       return { ok: false, problem: problem(q, 'notYesNo') };
     }
     case 'integer':
-      return check(q, parseInteger(trimmed));
+      return checkValue(q, parseInteger(trimmed));
     case 'percentage':
-      return check(q, parsePercentage(trimmed));
+      return checkValue(q, parsePercentage(trimmed));
     case 'single_choice': {
       const id = resolveChoice(q.choices, trimmed);
       return id === undefined
         ? { ok: false, problem: problem(q, 'unknownChoice', { input: trimmed }) }
-        : check(q, id);
+        : checkValue(q, id);
     }
     case 'multiple_choice':
       return parseMultipleChoice(q, trimmed);
     case 'url':
-      return check(q, normaliseUrl(trimmed));
+      return checkValue(q, normaliseUrl(trimmed));
     case 'email':
-      return check(q, trimmed.replace(/^mailto:/i, '').replace(/^<(.*)>$/, '$1'));
+      return checkValue(q, trimmed.replace(/^mailto:/i, '').replace(/^<(.*)>$/, '$1'));
     case 'date': {
       const iso = parseDate(trimmed);
-      return iso === undefined ? { ok: false, problem: problem(q, 'notDate') } : check(q, iso);
+      return iso === undefined ? { ok: false, problem: problem(q, 'notDate') } : checkValue(q, iso);
     }
     case 'list': {
       const items = parseListItems(q, trimmed);
-      return 'problem' in items ? { ok: false, problem: items.problem } : check(q, items.items);
+      return 'problem' in items ? { ok: false, problem: items.problem } : checkValue(q, items.items);
     }
   }
 }
@@ -246,7 +251,7 @@ function parseMultipleChoice(q: QuestionOf<'multiple_choice'>, text: string): Pa
     if (id === undefined) return { ok: false, problem: problem(q, 'unknownChoice', { input: token }) };
     if (!ids.includes(id)) ids.push(id);
   }
-  return check(q, ids);
+  return checkValue(q, ids);
 }
 
 function normaliseUrl(text: string): string {

@@ -9,7 +9,14 @@
 // -> decided, with paused, closed (a draft at the deadline) and withdrawn on the side.
 // `routing` and `closing` are transient: a snapshot never rests in them.
 import { setup } from 'xstate';
-import { isValidValue, parseAnswer, parseListItems, type AnswerRecord, type AnswerValue } from './answers.ts';
+import {
+  checkValue,
+  isValidValue,
+  parseAnswer,
+  parseListItems,
+  type AnswerRecord,
+  type AnswerValue,
+} from './answers.ts';
 import type { CommandName } from './commands.ts';
 import type {
   CandidacyStatus,
@@ -383,13 +390,25 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
     return setAnswer(ctx, q, items, ev, 'answer');
   };
 
+  /** An answer changed away from the cursor: ask what became open from there on, then return. */
+  const reposition = (ctx: ConversationContext, ev: MachineEvent, changed: Question | undefined): Outcome => {
+    const pos = { answers: ctx.answers, skipped: ctx.skipped };
+    const next = questionnaire.questions.slice(changed ? changed.number - 1 : 0).find((q) => isOpen(q, pos));
+    const here = cursorQ(ctx);
+    if (!here) return { patch: { cursor: next?.id ?? null } };
+    if (!isRelevant(here, ctx.answers)) return advance({ ...ctx, cursor: changed?.id ?? null }, ev);
+    if (next && next.number < here.number)
+      return { patch: { cursor: next.id, returnTo: ctx.returnTo ?? here.id } };
+    return {};
+  };
+
   const draftProblem = (ctx: ConversationContext) => {
     const q = cursorQ(ctx);
     if (!q || q.type !== 'list') return undefined;
     const items = ctx.drafts[q.id] ?? [];
     if (items.length === 0 && !q.required) return undefined;
-    const parsed = parseAnswer(q, items.join('\n'));
-    return parsed.ok ? undefined : parsed.problem;
+    const checked = checkValue(q, items);
+    return checked.ok ? undefined : checked.problem;
   };
 
   const draftHasNewEntries = (ctx: ConversationContext) => {
@@ -620,17 +639,8 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
       return parsed.ok ? {} : { replies: [{ kind: 'invalid', ...ref(q), problem: parsed.problem }] };
     },
     /** After an answer changed elsewhere: ask what became relevant, then come back. */
-    afterChange: (ctx: ConversationContext, ev: MachineEvent): Outcome => {
-      const changed = targetOf(ctx, ev);
-      const pos = { answers: ctx.answers, skipped: ctx.skipped };
-      const next = nextOpen(questionnaire, pos, changed?.id ?? null);
-      const here = cursorQ(ctx);
-      if (!here) return { patch: { cursor: next?.id ?? null } };
-      if (!isRelevant(here, ctx.answers)) return advance({ ...ctx, cursor: changed?.id ?? null }, ev);
-      if (next && next.number < here.number)
-        return { patch: { cursor: next.id, returnTo: ctx.returnTo ?? here.id } };
-      return {};
-    },
+    afterChange: (ctx: ConversationContext, ev: MachineEvent): Outcome =>
+      reposition(ctx, ev, targetOf(ctx, ev)),
     requestSubmit: reply(() => ({ kind: 'confirmSubmit', ...deadline })),
     setPendingSubmit: (): Outcome => ({ patch: { pending: { about: 'submit' } } }),
     submitBlocked: reply((ctx) => ({
@@ -671,7 +681,8 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
       const q = question(pending.questionId ?? null);
       if (!q) return { patch: { pending: null } };
       const cleared = clearAnswer(done, q, ev);
-      return { ...cleared, patch: { ...cleared.patch, pending: null } };
+      const moved = reposition({ ...done, ...cleared.patch }, ev, q);
+      return { ...cleared, patch: { ...cleared.patch, ...moved.patch, pending: null } };
     },
     dropPending: (): Outcome => ({ patch: { pending: null } }),
     cancelPending: (ctx: ConversationContext): Outcome => {
