@@ -38,14 +38,18 @@ const SYNC_FILTER = {
 
 function routeSdkLogs(logger: Logger): void {
   const sdk = logger.child({ module: 'matrix-bot-sdk' });
+  const text = (args: unknown[]) =>
+    args
+      .map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : JSON.stringify(a)))
+      .join(' ');
   LogService.setLevel(LogLevel.WARN);
   LogService.setLogger({
     trace: () => {},
     debug: () => {},
-    info: (module: string, ...args: unknown[]) => sdk.info({ sdkModule: module }, args.map(String).join(' ')),
-    warn: (module: string, ...args: unknown[]) => sdk.warn({ sdkModule: module }, args.map(String).join(' ')),
-    error: (module: string, ...args: unknown[]) =>
-      sdk.error({ sdkModule: module }, args.map(String).join(' ')),
+    info: (module: string, ...args: unknown[]) => sdk.info({ sdkModule: module }, text(args)),
+    warn: (module: string, ...args: unknown[]) => sdk.warn({ sdkModule: module }, text(args)),
+    // The SDK logs every failed request as an error, also those the bot expects and handles.
+    error: (module: string, ...args: unknown[]) => sdk.warn({ sdkModule: module }, text(args)),
   });
 }
 

@@ -3,7 +3,7 @@
 // a translator fixed to one person's language (see `translator`).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import i18next, { type TFunction, type i18n } from 'i18next';
+import i18next, { type Resource, type TFunction, type i18n } from 'i18next';
 
 // The French files are the reference: their keys type every `t(...)` call.
 export interface Resources {
@@ -46,7 +46,7 @@ let shared: i18n | undefined;
 
 function instance(): i18n {
   if (shared) return shared;
-  const resources = readLocaleFiles();
+  const resources = readLocaleFiles() as Resource;
   const created = i18next.createInstance();
   void created.init({
     initAsync: false,

@@ -1,7 +1,7 @@
 // The candidacy rooms: each message of the lead or a co-editor goes through the
 // conversation (flows/conversation.ts), its effects are saved in one atomic write
 // with the event id, and only then is the reply sent.
-import { ConflictError, StorageUnavailableError } from '../../storage/errors.ts';
+import { ConflictError, DuplicateError, StorageUnavailableError } from '../../storage/errors.ts';
 import type { AnswerEffect, Candidacy, CandidacyChange, Collectivite } from '../../storage/candidacies.ts';
 import { hasApplied } from '../../storage/candidacies.ts';
 import type { Campaign } from '../../storage/campaigns.ts';
@@ -187,6 +187,13 @@ export class CandidacyHandler implements RoomHandler {
           log.debug({ attempt }, 'candidacy changed meanwhile: re-reading');
           candidacy = (await this.catalog.reload(candidacy.id)) ?? candidacy;
           continue;
+        }
+        if (error instanceof DuplicateError && change.collectivite) {
+          // Another candidacy of this campaign already stands for this collectivité.
+          log.info({ constraint: error.constraint }, 'answer refused: collectivité already a candidate');
+          const text = translator(lang, 'bot')('duplicateCollectivite', { name: change.collectivite.name });
+          await this.say(roomId, event, { plain: text, html: escapeHtml(text) }, 'duplicate');
+          return;
         }
         if (error instanceof StorageUnavailableError) {
           log.warn({ err: error }, 'answer not saved: database unavailable');

@@ -52,6 +52,35 @@ export interface DossierHeader {
   readonly submittedAt: Date | null;
 }
 
+export type Translate = (key: string, params?: Record<string, string | number>) => string;
+
+/**
+ * A translation as HTML: the translated text is escaped (translations may say "<level>"),
+ * `params` are escaped too, `htmlParams` are inserted as they are (already safe HTML).
+ * Placeholders travel as markers through the escaping, so nothing is escaped twice.
+ */
+export function translateHtml(
+  t: unknown,
+  key: string,
+  params: Record<string, string | number> = {},
+  htmlParams: Record<string, string> = {},
+): string {
+  const marked: Record<string, string | number> = {};
+  const values: string[] = [];
+  const mark = (html: string) => {
+    values.push(html);
+    return `\u0000${values.length - 1}\u0000`;
+  };
+  for (const [k, v] of Object.entries(params)) {
+    marked[k] = k === 'count' && typeof v === 'number' ? v : mark(escapeHtml(String(v)));
+  }
+  for (const [k, v] of Object.entries(htmlParams)) marked[k] = mark(v);
+  return escapeHtml((t as Translate)(key, marked)).replace(
+    /\u0000(\d+)\u0000/g,
+    (_, i: string) => values[Number(i)] ?? '',
+  );
+}
+
 const locales: Record<string, string> = { fr: 'fr-FR', en: 'en-GB' };
 const localeOf = (lang: string) => locales[lang] ?? lang;
 
@@ -340,10 +369,7 @@ export function dossierHeaderBlock(header: DossierHeader, options: DossierOption
     html:
       `<p><b>${escapeHtml(title)}</b></p><ul>` +
       facts
-        .map(
-          ([label, value]) =>
-            `<li>${t('dossier.fact', { label: escapeHtml(label), value: escapeHtml(value) })}</li>`,
-        )
+        .map(([label, value]) => `<li>${translateHtml(t, 'dossier.fact', { label, value })}</li>`)
         .join('') +
       '</ul>',
   };
@@ -377,10 +403,12 @@ export function dossierChanges(
       t('dossier.fact', { label: t(key), value });
     plain.push(label, `   ${fact('dossier.before', before)}`, `   ${fact('dossier.after', after)}`);
     const htmlFact = (key: 'dossier.before' | 'dossier.after', value: string, tag: string) =>
-      t('dossier.fact', {
-        label: escapeHtml(t(key)),
-        value: `<${tag}>${escapeHtml(value).replace(/\n/g, '<br>')}</${tag}>`,
-      });
+      translateHtml(
+        t,
+        'dossier.fact',
+        { label: t(key) },
+        { value: `<${tag}>${escapeHtml(value).replace(/\n/g, '<br>')}</${tag}>` },
+      );
     html.push(
       `<li><b>${escapeHtml(label)}</b><br>${htmlFact('dossier.before', before, 'del')}<br>${htmlFact('dossier.after', after, 'span')}</li>`,
     );

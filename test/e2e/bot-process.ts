@@ -159,6 +159,13 @@ export class BotProcess {
     );
   }
 
+  /** The bot's warnings and errors, for a test's failure report. */
+  problems(): LogLine[] {
+    return this.logs.filter(
+      (line) => line.level === 'warn' || line.level === 'error' || line.level === 'fatal',
+    );
+  }
+
   /** Graceful stop (SIGTERM), as an operator would. */
   async stop(): Promise<void> {
     await this.signal('SIGTERM');

@@ -1,0 +1,513 @@
+// The organisers' side of the bot that is not a command: the clock (closing, automatic
+// reminders, scheduled results), campaign seeding from the config, and the broadcasts
+// (what each delivery says, delivery reports). Every step is stored before anything
+// is sent, and every send carries a stable idempotency key, so `reconcile()` after a
+// crash or a clock jump simply does what is still missing.
+import { randomUUID } from 'node:crypto';
+import type { Audience } from '../../flows/campaign/commands.ts';
+import { selectTargets } from '../../flows/campaign/broadcast.ts';
+import { draftFromFields } from '../../flows/campaign/create.ts';
+import { type ClockAction, decide } from '../../flows/campaign/deadlines.ts';
+import {
+  closeCampaign,
+  createCampaign,
+  markPublished,
+  openCampaign,
+} from '../../flows/campaign/lifecycle.ts';
+import type { Campaign } from '../../flows/campaign/model.ts';
+import { answersView, requiredProgress } from '../../flows/campaign/progress.ts';
+import { palmares } from '../../flows/campaign/results.ts';
+import { type CampaignSeed, seedToFields } from '../../flows/campaign/seed.ts';
+import { formatDuration } from '../../flows/campaign/time.ts';
+import { loadQuestionnaireById, type Questionnaire, textIn } from '../../flows/questionnaire.ts';
+import { isValidTimeZone } from '../../config/schema.ts';
+import type { Broadcast, Candidacy, Delivery } from '../../storage/index.ts';
+import type { BotContext } from '../context.ts';
+import { decisionsForResults } from '../exports/results.ts';
+import {
+  renderAnnouncement,
+  renderClosingNotice,
+  renderPalmares,
+  renderPublicAnnouncement,
+  renderReminder,
+  renderReport,
+  renderResult,
+  sentence,
+} from '../render/organisers.ts';
+import type { OutgoingMessage } from '../types.ts';
+import { Broadcaster, type ReportInput } from './broadcaster.ts';
+import { Scheduler } from './scheduler.ts';
+import { OrganiserStore, candidacyName, stageOf } from './store.ts';
+
+/** Who the clock acts as in audit trails. */
+export const CLOCK_ACTOR = 'system:clock';
+export const CONFIG_ACTOR = 'config';
+
+export interface OrganiserServiceOptions {
+  /** How often the stored deadlines are checked (they are also checked on every clock jump). */
+  intervalMs?: number;
+  loadQuestionnaire?: (id: string) => Questionnaire;
+}
+
+export interface PlannedBroadcast {
+  id: string;
+  rooms: number;
+  unknownRefs: string[];
+}
+
+export class OrganiserService {
+  readonly ctx: BotContext;
+  readonly store: OrganiserStore;
+  readonly broadcaster: Broadcaster;
+  readonly scheduler: Scheduler;
+  readonly #loadQuestionnaire: (id: string) => Questionnaire;
+  readonly #questionnaires = new Map<string, Questionnaire>();
+  readonly #forced = new Set<string>();
+  #seeded = false;
+
+  constructor(ctx: BotContext, options: OrganiserServiceOptions = {}) {
+    this.ctx = ctx;
+    this.store = new OrganiserStore(ctx.storage);
+    this.#loadQuestionnaire = options.loadQuestionnaire ?? loadQuestionnaireById;
+    this.broadcaster = new Broadcaster({
+      storage: ctx.storage,
+      messenger: ctx.messenger,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      render: (b, d) => this.#render(b, d),
+      report: (input) => this.#report(input),
+      onSent: (b, d) => this.#onSent(b, d),
+    });
+    this.scheduler = new Scheduler(() => this.tick(), ctx.clock, ctx.logger, options.intervalMs ?? 30_000);
+  }
+
+  get defaultLanguage(): string {
+    return this.ctx.config.bot.defaultLanguage;
+  }
+
+  questionnaire(id: string): Questionnaire {
+    let q = this.#questionnaires.get(id);
+    if (!q) {
+      q = this.#loadQuestionnaire(id);
+      this.#questionnaires.set(id, q);
+    }
+    return q;
+  }
+
+  questionnaireExists(id: string): boolean {
+    try {
+      this.questionnaire(id);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Start-up and clock jumps: seed campaigns (first time), then catch up everything stored. */
+  async reconcile(): Promise<void> {
+    if (!this.#seeded) {
+      await this.seedFromConfig();
+      this.#seeded = true;
+    }
+    this.scheduler.start();
+    await this.scheduler.trigger();
+  }
+
+  stop(): void {
+    this.scheduler.stop();
+  }
+
+  /** Creates the config file's campaigns that do not exist yet; never changes existing ones. */
+  async seedFromConfig(): Promise<void> {
+    const seeds = (this.ctx.config as { campaigns?: CampaignSeed[] }).campaigns ?? [];
+    for (const seed of seeds) {
+      const now = this.ctx.clock.now();
+      const existing = await this.store.campaigns();
+      const { fields, levels } = seedToFields(seed);
+      const draft = draftFromFields(
+        fields,
+        {
+          defaultTimeZone: this.ctx.config.timeZone,
+          takenIds: existing.map((c) => c.id),
+          isValidTimeZone,
+          questionnaireExists: (id) => this.questionnaireExists(id),
+        },
+        levels,
+      );
+      if (!draft.ok) {
+        this.ctx.logger.error(
+          { seed, problems: draft.problems },
+          'campaign in the config file is invalid: skipped',
+        );
+        continue;
+      }
+      if (existing.some((c) => c.id === draft.draft.id)) continue;
+      // Without an explicit id, a campaign of the same year created earlier counts as this one.
+      if (!seed.id && existing.some((c) => c.year === seed.year)) continue;
+      const created = createCampaign(draft.draft, existing, CONFIG_ACTOR, now);
+      if (!created.ok) {
+        this.ctx.logger.error(
+          { seed, refusal: created.refusal },
+          'campaign in the config file refused: skipped',
+        );
+        continue;
+      }
+      let campaign = created.campaign;
+      if (seed.status === 'open') {
+        const opened = openCampaign(campaign, existing, now);
+        if (opened.ok) campaign = opened.campaign;
+        else
+          this.ctx.logger.warn(
+            { id: campaign.id, refusal: opened.refusal },
+            'seeded campaign left as a draft',
+          );
+      }
+      const stored = await this.store.createCampaign(campaign, this.#juryDefaults());
+      if (stored)
+        this.ctx.logger.info(
+          { id: campaign.id, status: campaign.status, by: CONFIG_ACTOR },
+          'campaign seeded',
+        );
+    }
+  }
+
+  #juryDefaults() {
+    return { quorum: this.ctx.config.jury.quorum, votesOpen: this.ctx.config.jury.openVotes };
+  }
+
+  get juryDefaults(): { quorum: number; votesOpen: boolean } {
+    return this.#juryDefaults();
+  }
+
+  /** One pass of the clock: what the stored deadlines call for, then every due delivery. */
+  async tick(): Promise<void> {
+    const now = this.ctx.clock.now();
+    for (const campaign of await this.store.campaigns()) {
+      if (campaign.status === 'draft' || campaign.status === 'published') continue;
+      const candidacies = await this.store.candidacies(campaign.id);
+      const broadcasts = await this.ctx.storage.broadcasts.list({ campaignId: campaign.id });
+      const remindersDone = new Set(broadcasts.filter((b) => b.kind === 'reminder').map((b) => b.id));
+      const views = candidacies.map((c) => ({
+        id: c.id,
+        stage: stageOf(c, campaign),
+        createdAt: c.createdAt,
+      }));
+      for (const action of decide({ now, campaign, candidacies: views, remindersDone })) {
+        await this.#execute(action, candidacies);
+      }
+    }
+    const forced = new Set(this.#forced);
+    this.#forced.clear();
+    await this.broadcaster.run(forced);
+  }
+
+  async #execute(action: ClockAction, candidacies: readonly Candidacy[]): Promise<void> {
+    const byId = new Map(candidacies.map((c) => [c.id, c]));
+    const pick = (ids: readonly string[]) => ids.map((id) => byId.get(id)).filter((c): c is Candidacy => !!c);
+    switch (action.kind) {
+      case 'close':
+        await this.closeNow(action.campaignId, CLOCK_ACTOR, {
+          freeze: pick(action.freeze),
+          review: pick(action.review),
+          notifyOrganisers: action.markClosed,
+        });
+        return;
+      case 'remind':
+        await this.planBroadcast({
+          id: action.key,
+          campaignId: action.campaignId,
+          kind: 'reminder',
+          content: { campaignId: action.campaignId, offset: formatDuration(action.offsetMs) },
+          target: { automatic: formatDuration(action.offsetMs) },
+          by: CLOCK_ACTOR,
+          rooms: pick(action.targets).map((c) => ({ roomId: c.roomId, language: c.language })),
+        });
+        this.ctx.logger.info(
+          {
+            campaignId: action.campaignId,
+            offset: formatDuration(action.offsetMs),
+            count: action.targets.length,
+          },
+          'automatic reminder planned',
+        );
+        return;
+      case 'publish':
+        await this.publishNow(action.campaignId, CLOCK_ACTOR);
+        return;
+    }
+  }
+
+  /**
+   * Stores one delivery per room, then the broadcast itself (in that order: a broadcast
+   * that exists always has all its deliveries, even after a crash in between).
+   */
+  async planBroadcast(input: {
+    id: string;
+    campaignId: string | null;
+    kind: Broadcast['kind'];
+    content: Record<string, unknown>;
+    target: Record<string, unknown>;
+    by: string;
+    rooms: ReadonlyArray<{ roomId: string | null; language: string | null }>;
+  }): Promise<{ added: number }> {
+    const now = this.ctx.clock.now();
+    const rooms = input.rooms.filter((r): r is { roomId: string; language: string | null } => !!r.roomId);
+    const unique = [...new Map(rooms.map((r) => [r.roomId, r])).values()];
+    const { added } = await this.ctx.storage.broadcasts.planDeliveries(input.id, unique, now);
+    const { created, broadcast } = await this.ctx.storage.broadcasts.create({
+      id: input.id,
+      campaignId: input.campaignId,
+      kind: input.kind,
+      content: input.content as never,
+      target: input.target as never,
+      createdBy: input.by,
+      at: now,
+    });
+    if (!created && added > 0 && broadcast.status === 'done') {
+      await this.ctx.storage.broadcasts.setStatus(broadcast.id, 'sending', now);
+    }
+    return { added };
+  }
+
+  /**
+   * Closes a campaign: rooms to tell are stored first, then submitted dossiers move to
+   * review, then the campaign is marked closed. Safe to run again at any point.
+   */
+  async closeNow(
+    campaignId: string,
+    by: string,
+    what: { freeze: readonly Candidacy[]; review: readonly Candidacy[]; notifyOrganisers: boolean },
+  ): Promise<Campaign | null> {
+    const now = this.ctx.clock.now();
+    const rooms: Array<{ roomId: string | null; language: string | null }> = [
+      ...what.freeze,
+      ...what.review,
+    ].map((c) => ({ roomId: c.roomId, language: c.language }));
+    if (what.notifyOrganisers) rooms.push({ roomId: this.ctx.rooms.organisers, language: null });
+    await this.planBroadcast({
+      id: `closing:${campaignId}`,
+      campaignId,
+      kind: 'closing',
+      content: { campaignId, frozen: what.freeze.length, review: what.review.length },
+      target: { frozen: what.freeze.length, review: what.review.length },
+      by,
+      rooms,
+    });
+    for (const c of what.review) {
+      await this.ctx.storage.candidacies.updateWithRetry(c.id, (current) =>
+        current.status === 'submitted' ? { by, at: now, status: 'under_review' } : null,
+      );
+    }
+    const outcome = await this.store.transition(campaignId, by, now, (current) =>
+      current.status === 'open' ? closeCampaign(current, now) : { ok: true, campaign: current },
+    );
+    this.ctx.logger.info(
+      { campaignId, by, frozen: what.freeze.length, review: what.review.length },
+      'campaign closing carried out',
+    );
+    try {
+      await this.ctx.services.jury?.syncDossiers();
+    } catch (error) {
+      this.ctx.logger.error(
+        { err: error, campaignId },
+        'jury sync after closing failed (retried at next start)',
+      );
+    }
+    return outcome?.ok ? outcome.campaign : null;
+  }
+
+  /** Decisions reach their rooms and the palmarès the public room; the campaign is marked published. */
+  async publishNow(campaignId: string, by: string): Promise<{ rooms: number } | null> {
+    const now = this.ctx.clock.now();
+    const campaign = await this.store.campaign(campaignId);
+    if (!campaign || campaign.status === 'published' || campaign.status === 'draft') return null;
+    const candidacies = await this.store.candidacies(campaignId);
+    const decided = new Set(
+      (await this.ctx.storage.jury.listDecisions(campaignId)).map((d) => d.candidacyId),
+    );
+    const rooms: Array<{ roomId: string | null; language: string | null }> = candidacies
+      .filter((c) => decided.has(c.id) && c.status !== 'withdrawn')
+      .map((c) => ({ roomId: c.roomId, language: c.language }));
+    const candidacyRooms = rooms.length;
+    if (this.ctx.rooms.announcements) rooms.push({ roomId: this.ctx.rooms.announcements, language: null });
+    await this.planBroadcast({
+      id: `results:${campaignId}`,
+      campaignId,
+      kind: 'results',
+      content: { campaignId },
+      target: { decided: candidacyRooms, public: !!this.ctx.rooms.announcements },
+      by,
+      rooms,
+    });
+    await this.store.transition(campaignId, by, now, (current) =>
+      current.status === 'published' ? { ok: true, campaign: current } : markPublished(current, now),
+    );
+    this.ctx.logger.info({ campaignId, by, rooms: candidacyRooms }, 'results published');
+    return { rooms: candidacyRooms };
+  }
+
+  /** The candidacies an audience designates (for announcements and manual reminders). */
+  async audienceRooms(
+    campaign: Campaign,
+    audience: Audience,
+  ): Promise<{ targets: Candidacy[]; unknownRefs: string[] }> {
+    const candidacies = await this.store.candidacies(campaign.id);
+    const byId = new Map(candidacies.map((c) => [c.id, c]));
+    const { targets, unknownRefs } = selectTargets(
+      audience,
+      candidacies
+        .filter((c) => c.roomId)
+        .map((c) => ({
+          id: c.id,
+          roomId: c.roomId as string,
+          stage: stageOf(c, campaign),
+          lastActivityAt: c.updatedAt,
+          aliases: c.collectivite ? [c.collectivite.name] : [],
+        })),
+      this.ctx.clock.now(),
+    );
+    return { targets: targets.map((t) => byId.get(t.id)).filter((c): c is Candidacy => !!c), unknownRefs };
+  }
+
+  /** A fresh broadcast id for an organiser's announcement or reminder. */
+  newBroadcastId(kind: string): string {
+    return `${kind}:${randomUUID().slice(0, 8)}`;
+  }
+
+  /** Retries a broadcast's failed deliveries now. */
+  async retry(broadcastId: string): Promise<number> {
+    const failed = await this.ctx.storage.broadcasts.listDeliveries(broadcastId, { states: ['failed'] });
+    if (failed.length === 0) return 0;
+    await this.ctx.storage.broadcasts.setStatus(broadcastId, 'sending', this.ctx.clock.now());
+    this.#forced.add(broadcastId);
+    return failed.length;
+  }
+
+  // ---- what each delivery says ------------------------------------------------------
+
+  async #render(broadcast: Broadcast, delivery: Delivery): Promise<OutgoingMessage> {
+    const content = (broadcast.content ?? {}) as Record<string, unknown>;
+    const campaignId = (content.campaignId as string | undefined) ?? broadcast.campaignId;
+    const campaign = campaignId ? await this.store.campaign(campaignId) : null;
+    const candidacy = await this.ctx.storage.candidacies.findByRoom(delivery.roomId);
+    const lang = delivery.language ?? candidacy?.language ?? this.defaultLanguage;
+    const rich = await this.#renderContent(broadcast, content, campaign, candidacy, lang, delivery);
+    return { ...rich, mentions: [] };
+  }
+
+  async #renderContent(
+    broadcast: Broadcast,
+    content: Record<string, unknown>,
+    campaign: Campaign | null,
+    candidacy: Candidacy | null,
+    lang: string,
+    delivery: Delivery,
+  ): Promise<{ plain: string; html: string }> {
+    switch (broadcast.kind) {
+      case 'announcement': {
+        const texts = (content.texts ?? {}) as Record<string, string>;
+        if (delivery.language === null && !candidacy) {
+          const versions = Object.entries(texts).map(([l, body]) => ({
+            lang: l === '*' ? this.defaultLanguage : l,
+            body,
+          }));
+          return renderPublicAnnouncement(versions);
+        }
+        return renderAnnouncement(
+          texts[lang] ?? texts['*'] ?? texts.fr ?? Object.values(texts)[0] ?? '',
+          lang,
+        );
+      }
+      case 'reminder': {
+        if (!campaign || !candidacy) throw new Error('reminder: campaign or candidacy not found');
+        const questionnaire = this.questionnaire(campaign.questionnaireId);
+        const progress = requiredProgress(questionnaire, answersView(candidacy.answers));
+        const missing = progress.missing.map((q) => `${q.number}. ${textIn(q.text, lang)}`);
+        return renderReminder({ campaign, now: this.ctx.clock.now(), missing }, lang);
+      }
+      case 'closing': {
+        if (!campaign) throw new Error('closing: campaign not found');
+        if (!candidacy) {
+          return sentence(lang, 'campaign.closedByClock', {
+            id: campaign.id,
+            frozen: content.frozen ?? 0,
+            review: content.review ?? 0,
+          });
+        }
+        return renderClosingNotice(campaign, candidacy.status === 'draft', lang);
+      }
+      case 'results': {
+        if (!campaign) throw new Error('results: campaign not found');
+        if (!candidacy) return this.#renderPalmares(campaign, lang);
+        const decision = await this.ctx.storage.jury.getDecision(candidacy.id);
+        if (!decision) throw new Error('results: no decision for this candidacy');
+        return renderResult(
+          {
+            campaign,
+            name: candidacyName(candidacy),
+            level: decision.level,
+            mentions: decision.mentions,
+            message: decision.message,
+          },
+          lang,
+        );
+      }
+      default:
+        throw new Error(`unknown broadcast kind ${broadcast.kind}`);
+    }
+  }
+
+  async #renderPalmares(campaign: Campaign, lang: string): Promise<{ plain: string; html: string }> {
+    const candidacies = await this.store.candidacies(campaign.id);
+    const decisions = await this.ctx.storage.jury.listDecisions(campaign.id);
+    let questionnaire: Questionnaire | null = null;
+    try {
+      questionnaire = this.questionnaire(campaign.questionnaireId);
+    } catch {
+      questionnaire = null;
+    }
+    const kindQuestion = questionnaire?.questions.find((q) => q.role === 'collectivity_kind');
+    const kindLabel = (kind: string | null) => {
+      if (!kind || !kindQuestion || kindQuestion.type !== 'single_choice') return kind;
+      const choice = kindQuestion.choices.find((c) => c.id === kind);
+      return choice ? textIn(choice.label, lang) : kind;
+    };
+    const entries = decisionsForResults(candidacies, decisions, questionnaire).map((d) => ({
+      ...d,
+      kind: kindLabel(d.kind),
+    }));
+    return renderPalmares(campaign, palmares(campaign, entries), lang);
+  }
+
+  async #onSent(broadcast: Broadcast, delivery: Delivery): Promise<void> {
+    if (broadcast.kind !== 'results') return;
+    const candidacy = await this.ctx.storage.candidacies.findByRoom(delivery.roomId);
+    if (candidacy) await this.ctx.storage.jury.markPublished(candidacy.id, this.ctx.clock.now());
+  }
+
+  async #report({ broadcast, summary, failures }: ReportInput): Promise<void> {
+    // A closing without failures is already told by its notice in this room.
+    if (broadcast.kind === 'closing' && failures.length === 0) return;
+    const key = `reported:${broadcast.id}`;
+    const reported = (await this.store.getValue<number>(key)) ?? 0;
+    if (summary.round <= reported) return;
+    const named = await Promise.all(
+      failures.map(async (f) => {
+        const c = await this.ctx.storage.candidacies.findByRoom(f.roomId);
+        return {
+          room: c ? `${candidacyName(c)} (${f.roomId})` : f.roomId,
+          error: f.error,
+          attempts: f.attempts,
+        };
+      }),
+    );
+    const lang = this.defaultLanguage;
+    const message = renderReport({ id: broadcast.id, kind: broadcast.kind }, summary, named, lang);
+    await this.ctx.messenger.send(
+      this.ctx.rooms.organisers,
+      { ...message, mentions: [] },
+      { idempotencyKey: `organisers:report:${broadcast.id}:${summary.round}` },
+    );
+    await this.store.setValue(key, summary.round);
+  }
+}

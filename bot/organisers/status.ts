@@ -1,0 +1,78 @@
+// Gathers what the status dashboard shows from storage: candidacies with their progress,
+// the jury's progress per dossier (with the jury's own quorum rules) and failed
+// deliveries; flows/campaign/dashboard.ts decides what is late.
+import type { DashboardData } from '../../flows/campaign/dashboard.ts';
+import { computeDashboard } from '../../flows/campaign/dashboard.ts';
+import type { Campaign } from '../../flows/campaign/model.ts';
+import { answersView, requiredProgress } from '../../flows/campaign/progress.ts';
+import { type Ballot, juryStatus } from '../../flows/jury/rules.ts';
+import type { Questionnaire } from '../../flows/questionnaire.ts';
+import type { JuryVote } from '../../storage/index.ts';
+import type { OrganiserService } from './service.ts';
+import { candidacyName, stageOf } from './store.ts';
+
+function dossierVotes(votes: readonly JuryVote[], campaign: Campaign) {
+  const ballots = new Map<string, Ballot>();
+  const recused = new Set<string>();
+  for (const v of votes) {
+    if (v.status === 'recused') recused.add(v.juror);
+    else if (v.status === 'abstained') ballots.set(v.juror, { kind: 'abstain' });
+    else {
+      const level = campaign.levels.findIndex((l) => l.id === v.level);
+      if (level >= 0) ballots.set(v.juror, { kind: 'level', level });
+    }
+  }
+  return { ballots, recused };
+}
+
+export async function gatherDashboard(service: OrganiserService, campaign: Campaign): Promise<DashboardData> {
+  const { ctx, store } = service;
+  const now = ctx.clock.now();
+  const candidacies = await store.candidacies(campaign.id);
+  let questionnaire: Questionnaire | null = null;
+  try {
+    questionnaire = service.questionnaire(campaign.questionnaireId);
+  } catch {
+    questionnaire = null;
+  }
+  const roster = {
+    jurors: ctx.config.people.jurors,
+    organisers: ctx.config.people.organisers,
+    president: ctx.config.people.juryPresident,
+  };
+  const policy = { quorum: ctx.config.jury.quorum, spreadAlert: ctx.config.jury.spreadAlert };
+  const views = [];
+  const jury = [];
+  for (const c of candidacies) {
+    const stage = stageOf(c, campaign);
+    const progress = questionnaire
+      ? requiredProgress(questionnaire, answersView(c.answers))
+      : { answered: Object.keys(c.answers).length, required: Object.keys(c.answers).length };
+    views.push({
+      id: c.id,
+      name: candidacyName(c),
+      stage,
+      answered: progress.answered,
+      required: progress.required,
+      lastActivityAt: c.updatedAt,
+    });
+    if (stage === 'submitted' || stage === 'review' || stage === 'decided') {
+      const votes = await ctx.storage.jury.listVotes(c.id);
+      const status = juryStatus(roster, dossierVotes(votes, campaign), campaign.levels.length, policy);
+      const decision = await ctx.storage.jury.getDecision(c.id);
+      jury.push({
+        candidacyId: c.id,
+        votes: status.quorum.participating,
+        eligible: status.eligible.length,
+        quorumReached: status.quorum.reached,
+        decided: decision !== null,
+      });
+    }
+  }
+  const failedDeliveries = [];
+  for (const b of await ctx.storage.broadcasts.list({ campaignId: campaign.id })) {
+    const failed = await ctx.storage.broadcasts.listDeliveries(b.id, { states: ['failed'] });
+    if (failed.length > 0) failedDeliveries.push({ broadcastId: b.id, count: failed.length });
+  }
+  return computeDashboard({ campaign, now, candidacies: views, jury, failedDeliveries });
+}
