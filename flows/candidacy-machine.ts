@@ -805,6 +805,11 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
     hasReturnTo: ({ context }) => question(context.returnTo) !== undefined,
     hasMissing: ({ context }) => missingRequired(questionnaire, context.answers).length > 0,
     clearHasTarget: ({ event }) => event.type === 'clear' && event.target !== undefined,
+    clearTargetAnswered: ({ context, event }) => {
+      if (event.type !== 'clear' || event.target === undefined) return false;
+      const q = targetOf(context, event);
+      return q !== undefined && isRelevant(q, context.answers) && context.answers[q.id] !== undefined;
+    },
     targetAnswered: ({ context, event }) => {
       const q = targetOf(context, event);
       return q !== undefined && isRelevant(q, context.answers) && context.answers[q.id] !== undefined;
@@ -860,7 +865,10 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
       stay(otherwise),
     );
   const to = (target: StateName, ...names: OpName[]): Transition => ({ target, actions: act(...names) });
-  const when = (guard: keyof typeof guards, t: Transition): Transition => ({ ...t, guard });
+  const when = (guard: keyof typeof guards, t: Transition): Transition => {
+    if (t.guard) throw new Error(`transition already guarded by ${t.guard}`); // guards do not combine
+    return { ...t, guard };
+  };
   const stay = (...names: OpName[]): Transition => ({ actions: act(...names) });
   const with_ = (op: Op): Transition => ({ actions: [run(op)] });
   /** Refuses changes after the deadline, then tries the given transitions in order. */
@@ -877,8 +885,8 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
 
   const edit = guarded(when('badTarget', stay('badTarget')), to('routing', 'goEdit'));
   const clearWithTarget = [
-    when('targetAnswered', to('confirming', 'requestClear')),
-    stay('nothingToClear'),
+    when('clearTargetAnswered', to('confirming', 'requestClear')),
+    when('clearHasTarget', stay('nothingToClear')),
   ] as const;
   const replace = guarded(
     when('badTarget', stay('badTarget')),
@@ -906,11 +914,7 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
     no: guarded(with_(notAvailable('no'))),
     done: guarded(with_(notAvailable('done'))),
     cancel: guarded(with_(notAvailable('cancel'))),
-    clear: guarded(
-      when('clearHasTarget', clearWithTarget[0]),
-      when('clearHasTarget', clearWithTarget[1]),
-      with_(notAvailable('clear')),
-    ),
+    clear: guarded(...clearWithTarget, with_(notAvailable('clear'))),
     replace,
     redacted,
     submit: state === 'review' ? submit : guarded(stay('alreadySubmitted')),
@@ -1012,8 +1016,7 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
             to('routing', 'commitList', 'advance'),
           ),
           clear: guarded(
-            when('clearHasTarget', clearWithTarget[0]),
-            when('clearHasTarget', clearWithTarget[1]),
+            ...clearWithTarget,
             when('cursorIsList', stay('clearDraft')),
             when('cursorAnswered', to('confirming', 'requestClear')),
             with_(notAvailable('clear')),
