@@ -29,6 +29,8 @@ export interface BotServices {
     syncDossiers(candidacyId?: string): Promise<void>;
     /** A candidate's reply to a juror's question, to relay to the dossier's thread. */
     relayCandidateReply(candidacyId: string, sender: string, text: string, eventId: string): Promise<void>;
+    /** Re-sends whatever an interruption left unsent (dossiers, questions, decisions); idempotent. */
+    reconcile?(): Promise<void>;
   };
   candidacy?: {
     /** Sends a message to a candidacy's room in that room's language (`key`: idempotency key). */

@@ -26,6 +26,7 @@ export function createHandlers(ctx: BotContext, directory: StoredRoomDirectory):
     catalog,
     async reconcile() {
       await ctx.services.jury?.syncDossiers();
+      await ctx.services.jury?.reconcile?.();
       await ctx.services.organisers?.reconcile();
     },
   };

@@ -2,6 +2,7 @@
 // strict (an unknown key is an error, usually a typo) and every key has a default
 // except the homeserver URL and the bot's access token.
 import { z } from 'zod';
+import { campaignSeedSchema } from '../flows/campaign/seed.ts';
 
 // Matrix identifiers (client-server spec, "Identifier grammar"): sigil, local part, ':', server name.
 const USER_ID = /^@[a-z0-9._=\-/+]+:[A-Za-z0-9.-]+(:\d{1,5})?$/;
@@ -120,6 +121,8 @@ export const configSchema = z.strictObject({
   people,
   jury,
   timeZone: timeZone.default('Europe/Paris'),
+  /** Campaigns created at start-up on a fresh install (never overwritten afterwards). */
+  campaigns: z.array(campaignSeedSchema).default([]),
   health,
   logging,
 });
