@@ -59,7 +59,6 @@ import {
 } from '../render/dossier.ts';
 import * as render from '../render/jury.ts';
 import type { OutgoingMessage, RawEvent, RoomHandler, RoutedEvent } from '../types.ts';
-import { stripReplyCommand } from './candidate-reply.ts';
 import { DossierNumbers, KeyedLock, questionnaireOf, scaleOf, SentLog } from './support.ts';
 
 type JuryServiceApi = NonNullable<BotServices['jury']>;
@@ -90,6 +89,16 @@ interface Place {
   eventId: string;
   sender: string;
 }
+
+/** A jury question as numbered in its dossier (Q1, Q2...). */
+interface Question {
+  id: string;
+  number: number;
+  text: string;
+}
+
+/** "Q2 ...", "q 2: ...", "#2 ..." at the start of a candidate's reply. */
+const QUESTION_REF = /^\s*(?:q|#)\s*(\d{1,4})\b\s*[:.)-]?\s*/i;
 
 const REVIEW_STATUSES = ['submitted', 'under_review', 'decided', 'withdrawn'] as const;
 
@@ -386,9 +395,9 @@ export class JuryService implements RoomHandler, JuryServiceApi {
           const questions = notes.filter((n) => n.kind === 'question');
           for (const [i, q] of questions.entries()) await this.relayQuestion(state, q.id, i + 1, q.text);
           for (const reply of notes.filter((n) => n.kind === 'reply')) {
-            if (reply.eventId && !(await this.sentLog.sent(`reply:${reply.eventId}`))) {
-              await this.postReply(state, reply.author, reply.text, reply.eventId, reply.id);
-            }
+            if (!reply.eventId || (await this.sentLog.sent(`reply:${reply.eventId}`))) continue;
+            const question = await this.questionOf(state, reply.id);
+            if (question) await this.postReply(state, reply.author, reply.text, reply.eventId, question);
           }
           if (state.decision) await this.postDecision(state, state.decision);
         });
@@ -420,70 +429,87 @@ export class JuryService implements RoomHandler, JuryServiceApi {
     return true;
   }
 
+  /**
+   * A message the candidate wrote in their room outside the questionnaire. It answers
+   * the jury's question it names ("Q2 ...") or the oldest one still waiting; with no
+   * question waiting it is not for the jury and is left alone.
+   */
   async relayCandidateReply(
     candidacyId: string,
     sender: string,
     text: string,
     eventId: string,
   ): Promise<void> {
+    const body = text.trim();
+    if (!body) return;
     await this.lock.run(candidacyId, async () => {
       const state = await this.load(candidacyId);
-      if (!state?.dossier) {
-        this.ctx.logger.warn({ candidacyId, eventId }, 'jury: reply for a dossier the jury does not have');
-        return;
+      if (!state?.dossier) return;
+      const storage = this.ctx.storage;
+      const replies = await storage.jury.listNotes(candidacyId, { kind: 'reply' });
+      const stored = replies.find((n) => n.eventId === eventId) ?? null;
+      let question = stored ? await this.questionOf(state, stored.id) : null;
+      let reply = stored;
+      if (!question || !reply) {
+        const target = await this.waitingQuestion(state, body, stored?.id ?? null);
+        if (!target) return;
+        reply =
+          stored ??
+          (await storage.jury.addNote({ candidacyId, kind: 'reply', author: sender, text: body, eventId }))
+            .note;
+        // Both directions, so a redelivered reply and the catch-up find their question.
+        await storage.botState.setValue(`jury:reply-to:${reply.id}`, target.id);
+        await storage.botState.setValue(`jury:answered:${target.id}`, reply.id);
+        question = target;
       }
-      const body = stripReplyCommand(text);
-      const { note } = await this.ctx.storage.jury.addNote({
-        candidacyId,
-        kind: 'reply',
-        author: sender,
-        text: body,
-        eventId,
-      });
-      await this.postReply(state, sender, body, eventId, note.id);
-      const lang = state.candidacy.language;
+      await this.postReply(state, reply.author, reply.text, eventId, question);
       await this.ctx.services.candidacy?.notify(
         candidacyId,
-        (l) => render.simple(l || lang, 'question.replyAck'),
+        (lang) => render.simple(lang, 'question.replyAck'),
         `jury:reply-ack:${eventId}`,
       );
     });
   }
 
-  /** Posts a candidate's reply in the dossier's thread, tied to the question it answers. */
+  private async questionOf(state: DossierState, replyId: string): Promise<Question | null> {
+    const id = await this.ctx.storage.botState.getValue(`jury:reply-to:${replyId}`);
+    if (typeof id !== 'string') return null;
+    const questions = await this.ctx.storage.jury.listNotes(state.candidacy.id, { kind: 'question' });
+    const index = questions.findIndex((q) => q.id === id);
+    const q = questions[index];
+    return q ? { id: q.id, number: index + 1, text: q.text } : null;
+  }
+
+  /** The question a reply answers: the one it names if still waiting, else the oldest waiting. */
+  private async waitingQuestion(
+    state: DossierState,
+    body: string,
+    replyId: string | null,
+  ): Promise<Question | null> {
+    const questions = await this.ctx.storage.jury.listNotes(state.candidacy.id, { kind: 'question' });
+    const waiting: Question[] = [];
+    for (const [i, q] of questions.entries()) {
+      const answered = await this.ctx.storage.botState.getValue(`jury:answered:${q.id}`);
+      if (answered === null || answered === replyId) waiting.push({ id: q.id, number: i + 1, text: q.text });
+    }
+    const named = QUESTION_REF.exec(body);
+    return waiting.find((q) => named && q.number === Number(named[1])) ?? waiting[0] ?? null;
+  }
+
+  /** Posts a candidate's reply in the dossier's thread (once), under the question it answers. */
   private async postReply(
     state: DossierState,
     sender: string,
     body: string,
     eventId: string,
-    replyId: string,
+    question: Question,
   ) {
-    const questions = await this.ctx.storage.jury.listNotes(state.candidacy.id, { kind: 'question' });
-    const answeredKey = (id: string) => `jury:answered:${id}`;
-    let target: { number: number; text: string; id: string } | null = null;
-    const explicit = /^\s*(?:q|#)\s*(\d{1,4})\b/i.exec(body);
-    if (explicit) {
-      const n = Number(explicit[1]);
-      const q = questions[n - 1];
-      if (q) target = { number: n, text: q.text, id: q.id };
-    }
-    if (!target) {
-      for (const [i, q] of questions.entries()) {
-        const answered = await this.ctx.storage.botState.getValue(answeredKey(q.id));
-        if (answered === null || answered === replyId) {
-          target = { number: i + 1, text: q.text, id: q.id };
-          break;
-        }
-      }
-    }
-    if (target) {
-      const answered = await this.ctx.storage.botState.getValue(answeredKey(target.id));
-      if (answered === null) await this.ctx.storage.botState.setValue(answeredKey(target.id), replyId);
-    }
-    const text = explicit && target ? body.slice(explicit[0].length).replace(/^\s*[:.)-]?\s*/, '') : body;
+    const named = QUESTION_REF.exec(body);
+    const text =
+      named && Number(named[1]) === question.number ? body.slice(named[0].length).trim() || body : body;
     await this.sentLog.send(`reply:${eventId}`, this.ctx.rooms.jury, {
-      ...render.replyRelayed(sender, target, text || body, this.roomLang),
-      threadRoot: state.dossier?.rootEventId,
+      ...render.replyRelayed(sender, question, text, this.roomLang),
+      ...(state.dossier ? { threadRoot: state.dossier.rootEventId } : {}),
     });
   }
 

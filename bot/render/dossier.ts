@@ -69,14 +69,14 @@ export function translateHtml(
   const values: string[] = [];
   const mark = (html: string) => {
     values.push(html);
-    return `\u0000${values.length - 1}\u0000`;
+    return `\uE000${values.length - 1}\uE001`;
   };
   for (const [k, v] of Object.entries(params)) {
     marked[k] = k === 'count' && typeof v === 'number' ? v : mark(escapeHtml(String(v)));
   }
   for (const [k, v] of Object.entries(htmlParams)) marked[k] = mark(v);
   return escapeHtml((t as Translate)(key, marked)).replace(
-    /\u0000(\d+)\u0000/g,
+    /\uE000(\d+)\uE001/g,
     (_, i: string) => values[Number(i)] ?? '',
   );
 }

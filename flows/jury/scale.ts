@@ -7,7 +7,7 @@ import { fold } from '../text.ts';
 
 export interface Level {
   readonly id: string;
-  readonly label: LocalizedText;
+  readonly labels: LocalizedText;
 }
 
 export interface LevelScale {
@@ -17,7 +17,7 @@ export interface LevelScale {
 
 /** Levels 1 to 5, the label's historical scale until 2024. */
 export const DEFAULT_SCALE: LevelScale = {
-  levels: [1, 2, 3, 4, 5].map((n) => ({ id: String(n), label: { fr: `niveau ${n}`, en: `level ${n}` } })),
+  levels: [1, 2, 3, 4, 5].map((n) => ({ id: String(n), labels: { fr: `niveau ${n}`, en: `level ${n}` } })),
 };
 
 /**
@@ -27,10 +27,10 @@ export const DEFAULT_SCALE: LevelScale = {
 export function makeScale(levels: ReadonlyArray<string | LocalizedText | Level>): LevelScale {
   if (levels.length < 2) throw new Error('a level scale needs at least two levels');
   const out: Level[] = levels.map((entry) => {
-    if (typeof entry === 'string') return { id: slug(entry), label: { fr: entry } };
-    if ('id' in entry && 'label' in entry && typeof entry.label === 'object') return entry as Level;
+    if (typeof entry === 'string') return { id: slug(entry), labels: { fr: entry } };
+    if ('id' in entry && 'labels' in entry && typeof entry.labels === 'object') return entry as Level;
     const text = entry as LocalizedText;
-    return { id: slug(textIn(text, 'fr')), label: text };
+    return { id: slug(textIn(text, 'fr')), labels: text };
   });
   const ids = new Set(out.map((l) => l.id));
   if (ids.size !== out.length) throw new Error('level ids must be distinct');
@@ -47,7 +47,7 @@ function slug(text: string): string {
 
 export function levelLabel(scale: LevelScale, index: number, lang: string): string {
   const level = scale.levels[index];
-  return level ? textIn(level.label, lang) : '?';
+  return level ? textIn(level.labels, lang) : '?';
 }
 
 export function levelIndex(scale: LevelScale, id: string): number | null {
@@ -66,7 +66,7 @@ export function parseLevel(scale: LevelScale, input: string): number | null {
   if (!word) return null;
   for (const [i, level] of scale.levels.entries()) {
     if (fold(level.id) === word) return i;
-    if (Object.values(level.label).some((label) => fold(label) === word)) return i;
+    if (Object.values(level.labels).some((label) => fold(label) === word)) return i;
   }
   const numeric = word.replace(LEVEL_WORDS, '');
   if (/^\d+$/.test(numeric)) {
