@@ -405,7 +405,8 @@ function renderProgress(r: Renderer, intent: Extract<ReplyIntent, { kind: 'progr
     .filter((s) => s.total > 0)
     .map((s) => {
       const title = r.text(r.questionnaire.sections.find((x) => x.id === s.sectionId)?.title);
-      const line = join([title, ` : ${s.answered}/${s.total}`, s.answered === s.total ? ' ✓' : '']);
+      const counts = r.tr('progress.section', { title, answered: s.answered, total: s.total });
+      const line = join([counts, s.answered === s.total ? ' ✓' : '']);
       return s.sectionId === intent.currentSectionId ? join([line, ' ← ', em(r.tr('progress.here'))]) : line;
     });
   const open = Date.parse(intent.now) < Date.parse(intent.closesAt);

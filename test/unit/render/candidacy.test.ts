@@ -1,0 +1,439 @@
+import { describe, expect, it } from 'vitest';
+import { formatAnswer, missingKeys, renderReplies } from '../../../bot/render/candidacy.ts';
+import type { ReplyIntent } from '../../../flows/intents.ts';
+import { readLocaleFiles } from '../../../locales/i18n.ts';
+import { fixture } from '../flows/fixture.ts';
+
+const deadline = { closesAt: '2026-10-15T21:59:00.000Z', timeZone: 'Europe/Paris' };
+const now = '2026-09-01T08:00:00.000Z';
+const EVIL = '<script>alert("x")</script> & <b>bold</b>';
+const ALLOWED_TAGS = new Set(['p', 'br', 'strong', 'em', 'code', 'ul', 'ol', 'li', 'h3', 'h4', 'a', 'pre']);
+
+// One or more samples of every intent kind (the Record type makes tsc list any missing kind).
+const SAMPLES: { [K in ReplyIntent['kind']]: Array<Extract<ReplyIntent, { kind: K }>> } = {
+  welcome: [{ kind: 'welcome', total: 12, sections: 3, now, ...deadline }],
+  renewalOffer: [
+    { kind: 'renewalOffer', reusable: 1 },
+    { kind: 'renewalOffer', reusable: 7 },
+  ],
+  renewalAccepted: [{ kind: 'renewalAccepted', reusable: 7 }],
+  renewalDeclined: [{ kind: 'renewalDeclined' }],
+  ask: [
+    { kind: 'ask', questionId: 'name', number: 1, total: 12, newSection: true },
+    { kind: 'ask', questionId: 'kind', number: 2, total: 12, newSection: false, current: 'epci' },
+    { kind: 'ask', questionId: 'uses_linux', number: 4, total: 12, newSection: true, lastYear: true },
+    { kind: 'ask', questionId: 'linux_share', number: 5, total: 12, newSection: false, current: 12.5 },
+    { kind: 'ask', questionId: 'distros', number: 6, total: 12, newSection: false, items: ['Debian', EVIL] },
+    { kind: 'ask', questionId: 'staff', number: 7, total: 12, newSection: false, lastYear: 1200 },
+    { kind: 'ask', questionId: 'formats', number: 8, total: 12, newSection: false, current: ['csv', 'json'] },
+    {
+      kind: 'ask',
+      questionId: 'site',
+      number: 9,
+      total: 12,
+      newSection: true,
+      current: 'https://x.fr/?a=1&b=2',
+    },
+    { kind: 'ask', questionId: 'email', number: 10, total: 12, newSection: false },
+    { kind: 'ask', questionId: 'adopted', number: 11, total: 12, newSection: false, current: '2024-03-01' },
+    { kind: 'ask', questionId: 'notes', number: 12, total: 12, newSection: false, current: EVIL },
+  ],
+  invalid: [
+    {
+      kind: 'invalid',
+      questionId: 'kind',
+      number: 2,
+      problem: { code: 'unknownChoice', params: { input: EVIL, count: 3 } },
+    },
+    { kind: 'invalid', questionId: 'staff', number: 7, problem: { code: 'tooLarge', params: { max: 1000 } } },
+    {
+      kind: 'invalid',
+      questionId: 'formats',
+      number: 8,
+      problem: { code: 'exclusiveChoice', params: { count: 3 } },
+    },
+    {
+      kind: 'invalid',
+      questionId: 'distros',
+      number: 6,
+      problem: { code: 'tooFewItems', params: { min: 1 } },
+    },
+    {
+      kind: 'invalid',
+      questionId: 'distros',
+      number: 6,
+      problem: { code: 'duplicateItem', params: { item: EVIL } },
+    },
+    { kind: 'invalid', questionId: 'email', number: 10, problem: { code: 'notEmail', params: {} } },
+  ],
+  listItemsAdded: [
+    { kind: 'listItemsAdded', questionId: 'distros', number: 6, added: ['Debian', EVIL], count: 2 },
+  ],
+  listItemRemoved: [{ kind: 'listItemRemoved', questionId: 'distros', number: 6, item: EVIL, count: 1 }],
+  listCleared: [{ kind: 'listCleared', questionId: 'distros', number: 6 }],
+  kept: [{ kind: 'kept', questionId: 'name', number: 1 }],
+  skipped: [{ kind: 'skipped', questionId: 'staff', number: 7 }],
+  cannotSkip: [{ kind: 'cannotSkip', questionId: 'name', number: 1 }],
+  cannotGoBack: [{ kind: 'cannotGoBack' }],
+  confirmClear: [{ kind: 'confirmClear', questionId: 'name', number: 1, value: EVIL }],
+  cleared: [{ kind: 'cleared', questionId: 'name', number: 1 }],
+  clearCancelled: [{ kind: 'clearCancelled' }],
+  dropped: [
+    { kind: 'dropped', questions: [{ questionId: 'linux_share', number: 5 }] },
+    {
+      kind: 'dropped',
+      questions: [
+        { questionId: 'linux_share', number: 5 },
+        { questionId: 'distros', number: 6 },
+      ],
+    },
+  ],
+  replaced: [{ kind: 'replaced', questionId: 'name', number: 1, value: EVIL }],
+  help: [
+    { kind: 'help', questionId: 'distros', number: 6, commands: ['done', 'clear', 'back', 'help'] },
+    {
+      kind: 'help',
+      commands: [
+        'help',
+        'back',
+        'skip',
+        'edit',
+        'summary',
+        'progress',
+        'language',
+        'pause',
+        'resume',
+        'submit',
+        'withdraw',
+        'yes',
+        'no',
+        'done',
+        'clear',
+        'cancel',
+      ],
+    },
+  ],
+  summary: [
+    {
+      kind: 'summary',
+      sections: [
+        {
+          sectionId: 'identification',
+          items: [
+            { questionId: 'name', number: 1, value: EVIL, by: '@lea:x', required: true, skipped: false },
+            { questionId: 'kind', number: 2, value: 'epci', by: '@max:x', required: true, skipped: false },
+          ],
+        },
+        {
+          sectionId: 'tech',
+          items: [
+            { questionId: 'uses_linux', number: 4, required: true, skipped: false },
+            { questionId: 'staff', number: 7, required: false, skipped: true },
+          ],
+        },
+      ],
+      missing: [{ questionId: 'uses_linux', number: 4 }],
+    },
+  ],
+  progress: [
+    {
+      kind: 'progress',
+      answered: 5,
+      total: 10,
+      missing: 3,
+      sections: [
+        { sectionId: 'identification', answered: 2, total: 2 },
+        { sectionId: 'tech', answered: 3, total: 4 },
+        { sectionId: 'contact', answered: 0, total: 4 },
+      ],
+      currentSectionId: 'tech',
+      status: 'draft',
+      now,
+      ...deadline,
+    },
+    {
+      kind: 'progress',
+      answered: 10,
+      total: 10,
+      missing: 0,
+      sections: [],
+      status: 'under_review',
+      now: '2026-10-20T10:00:00Z',
+      ...deadline,
+    },
+  ],
+  review: [{ kind: 'review' }],
+  submittedState: [{ kind: 'submittedState', ...deadline }],
+  submitBlocked: [{ kind: 'submitBlocked', missing: [{ questionId: 'email', number: 10 }] }],
+  confirmSubmit: [{ kind: 'confirmSubmit', ...deadline }],
+  submitted: [{ kind: 'submitted', ...deadline }],
+  submitCancelled: [{ kind: 'submitCancelled' }],
+  alreadySubmitted: [{ kind: 'alreadySubmitted', ...deadline }],
+  confirmWithdraw: [{ kind: 'confirmWithdraw', status: 'draft' }],
+  withdrawn: [{ kind: 'withdrawn' }],
+  withdrawCancelled: [{ kind: 'withdrawCancelled' }],
+  confirmationPending: [
+    { kind: 'confirmationPending', about: 'submit' },
+    { kind: 'confirmationPending', about: 'withdraw' },
+    { kind: 'confirmationPending', about: 'clear' },
+    { kind: 'confirmationPending', about: 'renewal' },
+  ],
+  paused: [{ kind: 'paused' }],
+  resumed: [{ kind: 'resumed' }],
+  isPaused: [{ kind: 'isPaused' }],
+  notPaused: [{ kind: 'notPaused' }],
+  languageChanged: [
+    { kind: 'languageChanged', lang: 'en' },
+    { kind: 'languageChanged', lang: 'fr' },
+  ],
+  languageUnknown: [{ kind: 'languageUnknown', requested: EVIL, available: ['en', 'fr'] }],
+  closed: [
+    { kind: 'closed', submitted: false, ...deadline },
+    { kind: 'closed', submitted: true, ...deadline },
+  ],
+  frozen: [
+    { kind: 'frozen', status: 'withdrawn' },
+    { kind: 'frozen', status: 'decided' },
+  ],
+  decided: [{ kind: 'decided', level: EVIL }],
+  unknownQuestion: [{ kind: 'unknownQuestion', target: EVIL, total: 12 }],
+  notApplicable: [{ kind: 'notApplicable', questionId: 'kind_other', number: 3 }],
+  notAvailable: [{ kind: 'notAvailable', command: 'done' }],
+  unknownCommand: [{ kind: 'unknownCommand', command: EVIL }],
+  missingArgument: [{ kind: 'missingArgument', command: 'edit' }],
+  notAQuestionNow: [
+    { kind: 'notAQuestionNow', status: 'draft' },
+    { kind: 'notAQuestionNow', status: 'submitted' },
+    { kind: 'notAQuestionNow', status: 'withdrawn' },
+  ],
+};
+const ALL: ReplyIntent[] = Object.values(SAMPLES).flat();
+
+const one = (intent: ReplyIntent, lang = 'fr') => {
+  const messages = renderReplies([intent], lang, fixture);
+  expect(messages).toHaveLength(1);
+  return messages[0] as { plain: string; html: string };
+};
+
+describe('rendering every reply intent', () => {
+  for (const lang of ['fr', 'en']) {
+    it(`in ${lang}: text for every kind, only allowed tags, user text escaped`, () => {
+      missingKeys.clear();
+      for (const intent of ALL) {
+        for (const message of renderReplies([intent], lang, fixture)) {
+          expect(message.plain.trim(), intent.kind).not.toBe('');
+          expect(message.plain, intent.kind).not.toMatch(/\{\{|\}\}/);
+          expect(message.plain, intent.kind).not.toContain('\u0001');
+          for (const [, tag] of message.html.matchAll(/<\/?([a-zA-Z0-9]+)/g))
+            expect(ALLOWED_TAGS, `${intent.kind}: <${tag}>`).toContain(tag);
+          expect(message.html).not.toContain('<script');
+          expect(message.html).not.toContain('<b>');
+        }
+      }
+      expect([...missingKeys]).toEqual([]);
+    });
+  }
+
+  it('people-supplied text appears as typed in plain text and escaped in HTML', () => {
+    const m = one({ kind: 'replaced', questionId: 'name', number: 1, value: EVIL });
+    expect(m.plain).toContain(EVIL);
+    expect(m.html).toContain(
+      '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;',
+    );
+  });
+
+  it('merges one step into one message; a summary is its own message', () => {
+    const messages = renderReplies(
+      [SAMPLES.kept[0]!, SAMPLES.ask[0]!, SAMPLES.summary[0]!, SAMPLES.review[0]!],
+      'fr',
+      fixture,
+    );
+    expect(messages).toHaveLength(3);
+    expect(messages[0]?.plain).toMatch(/conservée[\s\S]*Q1\/12/);
+  });
+});
+
+describe('questions', () => {
+  it('number the question and say how to answer', () => {
+    const m = one(SAMPLES.ask[0]!);
+    expect(m.plain).toContain('Partie 1 sur 3 : Identification');
+    expect(m.plain).toContain('Q1/12 · Nom ?');
+    expect(m.plain).toContain('Répondez en une ligne.');
+    expect(m.html).toContain('<strong>Q1/12</strong>');
+  });
+
+  it('number the choices so that a person can type the number', () => {
+    const fr = one(SAMPLES.ask[1]!);
+    expect(fr.plain).toContain(
+      'Tapez le numéro de votre réponse :\n\n1. Commune\n2. Intercommunalité\n3. Autre',
+    );
+    expect(fr.html).toContain('<ol><li>Commune</li><li>Intercommunalité</li><li>Autre</li></ol>');
+    expect(fr.plain).toContain('Réponse actuelle : Intercommunalité');
+    const en = one(SAMPLES.ask[1]!, 'en');
+    expect(en.plain).toContain('1. Municipality');
+    expect(en.plain).toContain('Current answer: Inter-municipal body');
+  });
+
+  it('yes/no, bounds and units, optional questions, last year', () => {
+    const yesNo = one(SAMPLES.ask[2]!);
+    expect(yesNo.plain).toContain('Répondez oui ou non.');
+    expect(yesNo.plain).toContain("L'an dernier : Oui");
+    expect(yesNo.plain).toContain('!oui');
+    const staff = one(SAMPLES.ask[5]!);
+    expect(staff.plain).toContain('entre 0 et 1000');
+    expect(staff.plain).toContain('(facultatif : !passer pour ne pas répondre)');
+    expect(staff.plain).toContain("L'an dernier : 1200");
+    expect(one(SAMPLES.ask[5]!, 'en').plain).toContain('Answer with a whole number between 0 and 1000.');
+  });
+
+  it('lists show their entries and how to finish', () => {
+    const m = one(SAMPLES.ask[4]!);
+    expect(m.plain).toContain('!fini');
+    expect(m.plain).toContain('• Debian');
+    expect(m.html).toContain('<li>&lt;script&gt;');
+  });
+
+  it('answers are shown the way people read them', () => {
+    expect(formatAnswer(fixture, 'formats', ['csv', 'json'], 'fr').plain).toBe('CSV, JSON');
+    expect(formatAnswer(fixture, 'uses_linux', false, 'en').plain).toBe('No');
+    expect(formatAnswer(fixture, 'linux_share', 12.5, 'fr').plain).toMatch(/^12,5\s%$/);
+    expect(formatAnswer(fixture, 'adopted', '2024-03-01', 'fr').plain).toBe('1 mars 2024');
+    expect(formatAnswer(fixture, 'adopted', '2024-03-01', 'en').plain).toBe('1 March 2024');
+    expect(formatAnswer(fixture, 'site', 'https://x.fr/?a=1&b=2', 'fr').html).toBe(
+      '<a href="https://x.fr/?a=1&amp;b=2">https://x.fr/?a=1&amp;b=2</a>',
+    );
+    expect(formatAnswer(fixture, 'email', 'a@b.fr', 'fr').html).toBe('<a href="mailto:a@b.fr">a@b.fr</a>');
+  });
+});
+
+describe('refusals say what was expected, with an example', () => {
+  it('unknown choice', () => {
+    const m = one(SAMPLES.invalid[0]!);
+    expect(m.plain).toContain('ne correspond à aucun choix ; tapez un numéro entre 1 et 3.');
+    expect(m.plain).toContain('Exemple : 2');
+  });
+
+  it('email, in both languages', () => {
+    expect(one(SAMPLES.invalid[5]!).plain).toMatch(/adresse électronique[\s\S]*Exemple : prenom\.nom@/);
+    expect(one(SAMPLES.invalid[5]!, 'en').plain).toMatch(/email address[\s\S]*Example: firstname\.lastname@/);
+  });
+
+  it('plural forms', () => {
+    expect(one(SAMPLES.invalid[3]!).plain).toContain('au moins 1 entrée.');
+    expect(one(SAMPLES.dropped[1]!, 'en').plain).toContain('these questions no longer apply');
+    expect(one(SAMPLES.dropped[0]!, 'en').plain).toContain('this question no longer applies');
+  });
+});
+
+describe('progress and deadlines', () => {
+  it('a text progress bar, sections, and the time left in the campaign time zone', () => {
+    const m = one(SAMPLES.progress[0]!);
+    expect(m.plain).toMatch(/▓{10}░{10} 50\s%/);
+    expect(m.plain).toContain('Technique : 3/4 ← vous êtes ici');
+    expect(m.plain).toContain('Identification : 2/2 ✓');
+    expect(m.plain).toContain('Clôture le jeudi 15 octobre 2026 à 23:59 (dans 44 jours).');
+    const en = one(SAMPLES.progress[0]!, 'en');
+    expect(en.plain).toContain('Closes on Thursday, 15 October 2026 at 23:59 (in 44 days).');
+    expect(en.plain).toContain('• Technical: 3/4 ← you are here');
+  });
+
+  it('after closing, the closing date', () => {
+    expect(one(SAMPLES.progress[1]!).plain).toContain(
+      'Les candidatures sont closes depuis le jeudi 15 octobre 2026',
+    );
+    expect(one(SAMPLES.closed[0]!).plain).toBe(
+      'Les candidatures sont closes depuis le jeudi 15 octobre 2026 à 23:59 : les réponses ne peuvent plus être modifiées.',
+    );
+  });
+});
+
+describe('languages', () => {
+  it('the language change is confirmed in the new language', () => {
+    expect(one({ kind: 'languageChanged', lang: 'en' }, 'fr').plain).toBe(
+      'I will speak English with you from now on.',
+    );
+  });
+
+  it('an unknown language falls back to French', () => {
+    expect(one({ kind: 'cannotGoBack' }, 'xx').plain).toBe(one({ kind: 'cannotGoBack' }, 'fr').plain);
+  });
+
+  it('commands are shown in the person language', () => {
+    expect(one({ kind: 'notPaused' }, 'fr').plain).toContain('!recap');
+    expect(one({ kind: 'notPaused' }, 'en').plain).toContain('!summary');
+  });
+});
+
+describe('long summaries', () => {
+  it('are split into several messages under the size limit', () => {
+    const long = 'x'.repeat(3000);
+    const intent: ReplyIntent = {
+      kind: 'summary',
+      missing: [],
+      sections: ['identification', 'tech', 'contact'].map((sectionId) => ({
+        sectionId,
+        items: Array.from({ length: 4 }, (_, i) => ({
+          questionId: 'notes',
+          number: 12,
+          value: `${long}${i}`,
+          required: false,
+          skipped: false,
+        })),
+      })),
+    };
+    const messages = renderReplies([intent], 'fr', fixture);
+    expect(messages.length).toBeGreaterThan(1);
+    for (const m of messages) expect(m.html.length).toBeLessThan(30_000);
+    expect(messages.map((m) => m.plain).join('\n')).toContain(
+      'Toutes les questions obligatoires ont une réponse.',
+    );
+  });
+});
+
+describe('candidacy locale files', () => {
+  const locales = readLocaleFiles();
+  const flatten = (tree: unknown, prefix = ''): Record<string, string> =>
+    typeof tree === 'string'
+      ? { [prefix]: tree }
+      : Object.assign(
+          {},
+          ...Object.entries(tree as Record<string, unknown>).map(([k, v]) =>
+            flatten(v, prefix ? `${prefix}.${k}` : k),
+          ),
+        );
+  const stem = (key: string) => key.replace(/_(zero|one|two|few|many|other)$/, '');
+  const placeholders = (entries: Record<string, string>) => {
+    const out: Record<string, string[]> = {};
+    for (const [key, text] of Object.entries(entries))
+      out[stem(key)] = [
+        ...new Set([
+          ...(out[stem(key)] ?? []),
+          ...[...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1] ?? ''),
+        ]),
+      ].sort();
+    return out;
+  };
+  const fr = flatten(locales.fr?.candidacy);
+  const en = flatten(locales.en?.candidacy);
+
+  it('have the same keys and placeholders in French and English', () => {
+    expect(Object.keys(fr).length).toBeGreaterThan(100);
+    expect(placeholders(en)).toEqual(placeholders(fr));
+  });
+
+  it('have the plural forms each language needs', () => {
+    for (const [lang, entries] of [
+      ['fr', fr],
+      ['en', en],
+    ] as const) {
+      const plurals = new Set(
+        Object.keys(entries)
+          .filter((k) => /_(one|other)$/.test(k))
+          .map(stem),
+      );
+      for (const key of plurals)
+        for (const form of new Intl.PluralRules(lang).resolvedOptions().pluralCategories)
+          expect(entries, `${lang} ${key}_${form}`).toHaveProperty([`${key}_${form}`]);
+    }
+  });
+});
