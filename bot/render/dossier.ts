@@ -284,10 +284,14 @@ export function dossierSections(
   });
 }
 
-/** Backslash-escapes what Markdown would read as markup, so candidate text stays text. */
+/** Backslash-escapes what Markdown reads as markup inside a line (emphasis, links, HTML, tables). */
+export function escapeMarkdownInline(text: string): string {
+  return text.replace(/[\\`*_[\]<>|{}]/g, (c) => `\\${c}`);
+}
+
+/** Also what Markdown reads at the start of a line (titles, lists, quotes), so candidate text stays text. */
 export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/[\\`*_[\]<>|{}]/g, (c) => `\\${c}`)
+  return escapeMarkdownInline(text)
     .replace(/^(\s*)([#+\-=>])/gm, '$1\\$2')
     .replace(/^(\s*\d+)([.)])/gm, '$1\\$2');
 }
@@ -299,16 +303,16 @@ export function dossierMarkdown(
 ): string {
   const t = translator(options.lang, 'jury');
   const header = dossierHeader(source, questionnaire, options.lang);
-  const out = [`# ${escapeMarkdown(dossierTitle(header, options))}`, ''];
+  const out = [`# ${escapeMarkdownInline(dossierTitle(header, options))}`, ''];
   for (const [label, value] of headerFacts(header, options)) {
     out.push(
-      `- ${t('dossier.fact', { label: `**${escapeMarkdown(label)}**`, value: escapeMarkdown(value) })}`,
+      `- ${t('dossier.fact', { label: `**${escapeMarkdownInline(label)}**`, value: escapeMarkdownInline(value) })}`,
     );
   }
   for (const s of sectionViews(source, questionnaire, options.lang)) {
-    out.push('', `## ${escapeMarkdown(sectionHeading(s))}`);
+    out.push('', `## ${escapeMarkdownInline(sectionHeading(s))}`);
     for (const item of s.items) {
-      out.push('', `**${escapeMarkdown(`${item.q.number}. ${item.text}`)}**`, '');
+      out.push('', `**${escapeMarkdownInline(`${item.q.number}. ${item.text}`)}**`, '');
       if (item.lines === null) out.push(`*${t('dossier.noAnswer')}*`);
       else if (isListy(item.q)) out.push(...item.lines.map((l) => `- ${escapeMarkdown(l)}`));
       else out.push(item.lines.map((l) => escapeMarkdown(l).replace(/\n/g, '  \n')).join('  \n'));
