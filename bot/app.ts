@@ -138,6 +138,7 @@ export async function startBot(
     healthPort: health.port,
     storage,
     async stop() {
+      handlers.stop();
       client.stop();
       await queue.drain();
       await client.positionSaved();

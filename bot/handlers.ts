@@ -3,6 +3,8 @@ import { CandidacyCatalog } from './candidacy/catalog.ts';
 import { CandidacyHandler } from './candidacy/handler.ts';
 import { CandidacyStarter } from './candidacy/start.ts';
 import type { BotContext } from './context.ts';
+import { createJuryService } from './jury/service.ts';
+import { createOrganisers } from './organisers/index.ts';
 import type { StoredRoomDirectory } from './rooms.ts';
 import type { InviteHandler } from './router.ts';
 import type { RoomHandler, RoomKind } from './types.ts';
@@ -13,21 +15,31 @@ export interface Handlers {
   catalog: CandidacyCatalog;
   /** Catches up work that a crash or downtime may have left undone. */
   reconcile(): Promise<void>;
+  stop(): void;
 }
 
 export function createHandlers(ctx: BotContext, directory: StoredRoomDirectory): Handlers {
   const catalog = new CandidacyCatalog(ctx.storage);
   const candidacy = new CandidacyHandler(ctx, catalog);
   const starter = new CandidacyStarter(ctx, catalog, directory);
+  const jury = createJuryService(ctx);
+  const organisers = createOrganisers(ctx);
   ctx.services.candidacy = candidacy;
+  ctx.services.jury = jury;
+  ctx.services.organisers = organisers.service;
+  // An organiser's change to a campaign (deadline extended, closed) must be seen at once.
+  ctx.clock.onJump(() => catalog.campaignChanged());
   return {
-    rooms: { candidacy, dm: starter, lobby: starter },
+    rooms: { candidacy, dm: starter, lobby: starter, jury, organisers: organisers.handler },
     invites: starter,
     catalog,
     async reconcile() {
-      await ctx.services.jury?.syncDossiers();
-      await ctx.services.jury?.reconcile?.();
       await ctx.services.organisers?.reconcile();
+      await ctx.services.jury?.reconcile?.();
+      await ctx.services.jury?.syncDossiers();
+    },
+    stop() {
+      organisers.stop();
     },
   };
 }
