@@ -1,7 +1,7 @@
 // Reads what an export needs from storage and builds its files. Shared by the
 // organisers' room (files sent as attachments) and the command line (scripts/export.ts).
 import type { ExportFormat } from '../../flows/campaign/commands.ts';
-import { loadQuestionnaireById, type Questionnaire } from '../../flows/questionnaire.ts';
+import { loadQuestionnaire, loadQuestionnaireById, type Questionnaire } from '../../flows/questionnaire.ts';
 import type { AuditEntry, Storage } from '../../storage/index.ts';
 import { campaignFromStored } from '../organisers/store.ts';
 import { auditCsv } from './audit.ts';
@@ -9,6 +9,11 @@ import { type ExportFile, candidaciesCsv, candidaciesJson, dossierFiles, jsonFil
 import { decisionsForResults, resultsFiles } from './results.ts';
 
 export type { ExportFile };
+
+/** A campaign's questionnaire: an id under questionnaires/ or a path to a YAML file. */
+export function loadQuestionnaireRef(ref: string): Questionnaire {
+  return /^[a-z0-9][a-z0-9-]*$/.test(ref) ? loadQuestionnaireById(ref) : loadQuestionnaire(ref);
+}
 
 export type ExportOutcome =
   | { ok: true; files: ExportFile[]; count: number }
@@ -33,7 +38,7 @@ export async function buildExport(
   const campaign = campaignFromStored(stored);
   let questionnaire: Questionnaire;
   try {
-    questionnaire = (options.loadQuestionnaire ?? loadQuestionnaireById)(campaign.questionnaireId);
+    questionnaire = (options.loadQuestionnaire ?? loadQuestionnaireRef)(campaign.questionnaireId);
   } catch (error) {
     return { ok: false, reason: 'questionnaire', detail: (error as Error).message };
   }

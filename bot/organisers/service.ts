@@ -19,10 +19,11 @@ import { answersView, requiredProgress } from '../../flows/campaign/progress.ts'
 import { palmares } from '../../flows/campaign/results.ts';
 import { type CampaignSeed, seedToFields } from '../../flows/campaign/seed.ts';
 import { formatDuration } from '../../flows/campaign/time.ts';
-import { loadQuestionnaireById, type Questionnaire, textIn } from '../../flows/questionnaire.ts';
+import { type Questionnaire, textIn } from '../../flows/questionnaire.ts';
 import { isValidTimeZone } from '../../config/schema.ts';
 import type { Broadcast, Candidacy, Delivery } from '../../storage/index.ts';
 import type { BotContext } from '../context.ts';
+import { loadQuestionnaireRef } from '../exports/build.ts';
 import { decisionsForResults } from '../exports/results.ts';
 import {
   renderAnnouncement,
@@ -47,6 +48,8 @@ export interface OrganiserServiceOptions {
   /** How often the stored deadlines are checked (they are also checked on every clock jump). */
   intervalMs?: number;
   loadQuestionnaire?: (id: string) => Questionnaire;
+  /** Called after a campaign is created or changed (e.g. so cached campaigns are re-read). */
+  onCampaignChanged?: () => void;
 }
 
 export interface PlannedBroadcast {
@@ -61,14 +64,16 @@ export class OrganiserService {
   readonly broadcaster: Broadcaster;
   readonly scheduler: Scheduler;
   readonly #loadQuestionnaire: (id: string) => Questionnaire;
+  readonly #onCampaignChanged: () => void;
   readonly #questionnaires = new Map<string, Questionnaire>();
   readonly #forced = new Set<string>();
   #seeded = false;
 
   constructor(ctx: BotContext, options: OrganiserServiceOptions = {}) {
     this.ctx = ctx;
-    this.store = new OrganiserStore(ctx.storage);
-    this.#loadQuestionnaire = options.loadQuestionnaire ?? loadQuestionnaireById;
+    this.#onCampaignChanged = options.onCampaignChanged ?? (() => {});
+    this.store = new OrganiserStore(ctx.storage, () => this.#onCampaignChanged());
+    this.#loadQuestionnaire = options.loadQuestionnaire ?? loadQuestionnaireRef;
     this.broadcaster = new Broadcaster({
       storage: ctx.storage,
       messenger: ctx.messenger,
@@ -92,6 +97,15 @@ export class OrganiserService {
       this.#questionnaires.set(id, q);
     }
     return q;
+  }
+
+  /** The questionnaire, or null when its file cannot be read (logged by the caller's outcome). */
+  questionnaireOrNull(id: string): Questionnaire | null {
+    try {
+      return this.questionnaire(id);
+    } catch {
+      return null;
+    }
   }
 
   questionnaireExists(id: string): boolean {
@@ -119,7 +133,7 @@ export class OrganiserService {
 
   /** Creates the config file's campaigns that do not exist yet; never changes existing ones. */
   async seedFromConfig(): Promise<void> {
-    const seeds = (this.ctx.config as { campaigns?: CampaignSeed[] }).campaigns ?? [];
+    const seeds: readonly CampaignSeed[] = this.ctx.config.campaigns;
     for (const seed of seeds) {
       const now = this.ctx.clock.now();
       const existing = await this.store.campaigns();
@@ -460,12 +474,7 @@ export class OrganiserService {
   async #renderPalmares(campaign: Campaign, lang: string): Promise<{ plain: string; html: string }> {
     const candidacies = await this.store.candidacies(campaign.id);
     const decisions = await this.ctx.storage.jury.listDecisions(campaign.id);
-    let questionnaire: Questionnaire | null = null;
-    try {
-      questionnaire = this.questionnaire(campaign.questionnaireId);
-    } catch {
-      questionnaire = null;
-    }
+    const questionnaire = this.questionnaireOrNull(campaign.questionnaireId);
     const kindQuestion = questionnaire?.questions.find((q) => q.role === 'collectivity_kind');
     const kindLabel = (kind: string | null) => {
       if (!kind || !kindQuestion || kindQuestion.type !== 'single_choice') return kind;

@@ -6,7 +6,6 @@ import { computeDashboard } from '../../flows/campaign/dashboard.ts';
 import type { Campaign } from '../../flows/campaign/model.ts';
 import { answersView, requiredProgress } from '../../flows/campaign/progress.ts';
 import { type Ballot, juryStatus } from '../../flows/jury/rules.ts';
-import type { Questionnaire } from '../../flows/questionnaire.ts';
 import type { JuryVote } from '../../storage/index.ts';
 import type { OrganiserService } from './service.ts';
 import { candidacyName, stageOf } from './store.ts';
@@ -29,12 +28,7 @@ export async function gatherDashboard(service: OrganiserService, campaign: Campa
   const { ctx, store } = service;
   const now = ctx.clock.now();
   const candidacies = await store.candidacies(campaign.id);
-  let questionnaire: Questionnaire | null = null;
-  try {
-    questionnaire = service.questionnaire(campaign.questionnaireId);
-  } catch {
-    questionnaire = null;
-  }
+  const questionnaire = service.questionnaireOrNull(campaign.questionnaireId);
   const roster = {
     jurors: ctx.config.people.jurors,
     organisers: ctx.config.people.organisers,

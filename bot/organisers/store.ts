@@ -132,9 +132,12 @@ export type TransitionOutcome =
 
 export class OrganiserStore {
   readonly storage: Storage;
+  readonly #changed: () => void;
 
-  constructor(storage: Storage) {
+  /** `changed` is called after every campaign write (so caches elsewhere can be refreshed). */
+  constructor(storage: Storage, changed: () => void = () => {}) {
     this.storage = storage;
+    this.#changed = changed;
   }
 
   async campaigns(): Promise<Campaign[]> {
@@ -167,6 +170,7 @@ export class OrganiserStore {
         by: c.createdBy,
         at: c.createdAt,
       });
+      this.#changed();
       return true;
     } catch (error) {
       if (error instanceof DuplicateError && error.constraint === CONSTRAINTS.id) return false;
@@ -194,6 +198,7 @@ export class OrganiserStore {
       if (!patch) return { ok: true, campaign: result.campaign, changed: false };
       try {
         const saved = await this.storage.campaigns.update(stored, patch);
+        this.#changed();
         return { ok: true, campaign: campaignFromStored(saved), changed: true };
       } catch (error) {
         if (error instanceof DuplicateError && error.constraint === CONSTRAINTS.openCampaign) {

@@ -1,0 +1,33 @@
+// The organisers' part of the bot, ready to wire: the organisers' room handler and the
+// `organisers` service (reconcile at start-up and on clock jumps).
+//
+//   const organisers = createOrganisers(ctx);
+//   ctx.services.organisers = organisers.service;
+//   handlers.organisers = organisers.handler;
+//   ... on shutdown: organisers.stop();
+import type { BotContext, BotServices } from '../context.ts';
+import type { RoomHandler } from '../types.ts';
+import { OrganisersHandler } from './handler.ts';
+import { OrganiserService, type OrganiserServiceOptions } from './service.ts';
+
+export { OrganiserService } from './service.ts';
+export { OrganisersHandler } from './handler.ts';
+
+export interface Organisers {
+  handler: RoomHandler;
+  service: NonNullable<BotServices['organisers']>;
+  /** The service itself (tests, command-line tools). */
+  organiserService: OrganiserService;
+  /** Stops the periodic deadline checks. */
+  stop(): void;
+}
+
+export function createOrganisers(ctx: BotContext, options: OrganiserServiceOptions = {}): Organisers {
+  const service = new OrganiserService(ctx, options);
+  return {
+    handler: new OrganisersHandler(ctx, service),
+    service: { reconcile: () => service.reconcile() },
+    organiserService: service,
+    stop: () => service.stop(),
+  };
+}
