@@ -78,7 +78,8 @@ export async function startBot(
     metrics.errors.inc({ where: 'handler' });
     logger.error({ roomId, err: error }, 'event handling failed');
   });
-  let router: Router | undefined;
+  // The router needs the client's user id, the client needs the dispatch: fill it in once known.
+  const routing: { router?: Router } = {};
   const client = new DurableSyncClient({
     homeserverUrl: config.homeserver.url,
     accessToken: config.homeserver.accessToken,
@@ -88,7 +89,7 @@ export async function startBot(
     },
     dispatch: (delivery, initial) =>
       queue.run(delivery.roomId, async () => {
-        if (router) await router.route(delivery, initial);
+        await routing.router?.route(delivery, initial);
       }),
   });
   const userId = await client.getUserId();
@@ -99,7 +100,7 @@ export async function startBot(
 
   const context: BotContext = { config, logger, messenger, clock, metrics, rooms, services: {}, storage };
   const handlers = createHandlers(context, directory);
-  router = new Router({
+  routing.router = new Router({
     botUserId: userId,
     directory,
     handlers: handlers.rooms,
