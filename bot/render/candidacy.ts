@@ -269,7 +269,8 @@ class Renderer {
   }
 }
 
-function renderAsk(r: Renderer, intent: Extract<ReplyIntent, { kind: 'ask' }>): Rich {
+/** `again`: right after a refusal that already showed an example. */
+function renderAsk(r: Renderer, intent: Extract<ReplyIntent, { kind: 'ask' }>, again = false): Rich {
   const q = r.question(intent.questionId);
   if (!q) return paragraph(r.qNumber(intent));
   const parts: Rich[] = [];
@@ -295,13 +296,8 @@ function renderAsk(r: Renderer, intent: Extract<ReplyIntent, { kind: 'ask' }>): 
   );
   parts.push(...r.howToAnswer(q));
   const example = r.example(q);
-  if (
-    example !== undefined &&
-    q.type !== 'yes_no' &&
-    q.type !== 'single_choice' &&
-    q.type !== 'multiple_choice'
-  )
-    parts.push(paragraph(em(r.tr('example', { example }))));
+  const obvious = q.type === 'yes_no' || q.type === 'single_choice' || q.type === 'multiple_choice';
+  if (example !== undefined && !obvious && !again) parts.push(paragraph(em(r.tr('example', { example }))));
   if (intent.lastYear !== undefined) {
     parts.push(
       paragraph(
@@ -428,7 +424,7 @@ function renderProgress(r: Renderer, intent: Extract<ReplyIntent, { kind: 'progr
   ]);
 }
 
-function renderOne(r: Renderer, intent: ReplyIntent): Rich | Rich[] {
+function renderOne(r: Renderer, intent: ReplyIntent, previous?: ReplyIntent): Rich | Rich[] {
   const yes = r.cmd('yes');
   const no = r.cmd('no');
   switch (intent.kind) {
@@ -455,7 +451,7 @@ function renderOne(r: Renderer, intent: ReplyIntent): Rich | Rich[] {
     case 'renewalDeclined':
       return paragraph(r.tr('renewal.declined'));
     case 'ask':
-      return renderAsk(r, intent);
+      return renderAsk(r, intent, previous?.kind === 'invalid' && previous.questionId === intent.questionId);
     case 'invalid': {
       const q = r.question(intent.questionId);
       const example = q ? r.example(q) : undefined;
@@ -606,8 +602,10 @@ export function renderReplies(
     if (pending.length) messages.push(blocks(pending));
     pending = [];
   };
+  let previous: ReplyIntent | undefined;
   for (const intent of intents) {
-    const out = renderOne(renderer, intent);
+    const out = renderOne(renderer, intent, previous);
+    previous = intent;
     if (Array.isArray(out)) {
       // A summary: its own message(s), the rest of the step after it.
       flush();

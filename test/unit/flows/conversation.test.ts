@@ -722,6 +722,24 @@ describe('restoring a stored conversation', () => {
     sameAfterRestore(r, 'oui', '!oui');
   });
 
+  it('after the questionnaire file changed: answers kept, the conversation moves off a removed question', () => {
+    const d = new Driver();
+    d.answer('Ville', '1', 'non');
+    expect(d.asked()).toBe('staff');
+    const data = parse(FIXTURE_YAML) as {
+      version: number;
+      sections: Array<{ questions: Array<{ id: string }> }>;
+    };
+    data.version = 2;
+    const tech = data.sections[0];
+    if (tech) tech.questions = tech.questions.filter((x) => x.id !== 'staff');
+    const v2 = new Driver({ questionnaire: validateQuestionnaire(data), snapshot: d.snapshot });
+    expect(v2.last.view.questionId).toBe('formats');
+    expect(v2.context.answers.name?.value).toBe('Ville');
+    v2.answer('1');
+    expect(v2.asked()).toBe('site');
+  });
+
   it('refuses snapshots it cannot restore, with a clear error', () => {
     const d = new Driver();
     const event = { type: 'text' as const, text: 'x', sender: LEA };

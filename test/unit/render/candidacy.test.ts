@@ -242,6 +242,20 @@ describe('rendering every reply intent', () => {
     );
   });
 
+  it('a refusal followed by the question again shows the example once', () => {
+    const messages = renderReplies(
+      [
+        { kind: 'invalid', questionId: 'email', number: 10, problem: { code: 'notEmail', params: {} } },
+        { kind: 'ask', questionId: 'email', number: 10, total: 12, newSection: false },
+      ],
+      'fr',
+      fixture,
+    );
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.plain.match(/Exemple/g)).toHaveLength(1);
+    expect(messages[0]?.plain).toContain('Q10/12 · Courriel ?');
+  });
+
   it('merges one step into one message; a summary is its own message', () => {
     const messages = renderReplies(
       [SAMPLES.kept[0]!, SAMPLES.ask[0]!, SAMPLES.summary[0]!, SAMPLES.review[0]!],
