@@ -262,15 +262,19 @@ export class MatrixMessenger implements Messenger {
   }
 
   async isEncrypted(roomId: string): Promise<boolean> {
-    try {
-      const state = (await this.client.getRoomStateEvent(roomId, 'm.room.encryption', '')) as {
-        algorithm?: unknown;
-      };
-      return typeof state?.algorithm === 'string';
-    } catch (error) {
-      if ((error as { errcode?: string }).errcode === 'M_NOT_FOUND') return false;
-      throw error;
-    }
+    // The whole state rather than the one event: a room without encryption is not an error to log.
+    const state = (await withRetry(
+      'state',
+      () => this.client.getRoomState(roomId),
+      this.logger,
+      this.retry,
+    )) as Array<{
+      type: string;
+      content?: { algorithm?: unknown };
+    }>;
+    return state.some(
+      (event) => event.type === 'm.room.encryption' && typeof event.content?.algorithm === 'string',
+    );
   }
 
   async setRoomName(roomId: string, name: string): Promise<void> {
