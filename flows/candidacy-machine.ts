@@ -824,7 +824,6 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
     pendingClear: ({ context }) => context.pending?.about === 'clear',
     cursorIsNotList: ({ context }) => cursorQ(context)?.type !== 'list',
     knownLanguage: ({ event }) => languageOf(event) !== undefined,
-    isUnderReview: ({ context }) => context.status === 'under_review',
   } satisfies Record<string, G>;
 
   // ---- wiring ------------------------------------------------------------------------------
