@@ -988,14 +988,15 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
             when('answerInvalid', stay('refuseAnswer')),
             to('routing', 'recordAnswer', 'advance'),
           ),
+          // On a yes/no question, !oui and !non are the answer itself (even when last year's is offered).
           yes: guarded(
-            when('lastYearOffered', to('routing', 'keepLastYear', 'advance')),
             when('cursorIsYesNo', to('routing', 'recordAnswer', 'advance')),
+            when('lastYearOffered', to('routing', 'keepLastYear', 'advance')),
             with_(notAvailable('yes')),
           ),
           no: guarded(
-            when('lastYearOffered', stay('declineLastYear')),
             when('cursorIsYesNo', to('routing', 'recordAnswer', 'advance')),
+            when('lastYearOffered', stay('declineLastYear')),
             with_(notAvailable('no')),
           ),
           skip: guarded(

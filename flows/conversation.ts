@@ -35,6 +35,12 @@
  *
  * Throws SnapshotError when a stored snapshot cannot be restored (other machine version, other
  * questionnaire, corrupt JSON); never throws for anything a person types.
+ *
+ * Also useful elsewhere: `inspect(...)` (the view of a stored conversation without an event),
+ * `identityOf(questionnaire, answers)` in navigation.ts (collectivité name, kind, code... by role),
+ * `valueSchema(question)` in answers.ts (zod schema of a stored answer, for storage's read checks),
+ * `COMMANDS_BY_STATE` in candidacy-machine.ts, and `renderReplies` / `formatAnswer` in
+ * bot/render/candidacy.ts.
  */
 import { initialTransition, transition } from 'xstate';
 import { z } from 'zod';

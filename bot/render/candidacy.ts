@@ -299,10 +299,11 @@ function renderAsk(r: Renderer, intent: Extract<ReplyIntent, { kind: 'ask' }>, a
   const obvious = q.type === 'yes_no' || q.type === 'single_choice' || q.type === 'multiple_choice';
   if (example !== undefined && !obvious && !again) parts.push(paragraph(em(r.tr('example', { example }))));
   if (intent.lastYear !== undefined) {
+    // A yes/no question is simply answered again: "!oui" there means yes, not "keep".
     parts.push(
       paragraph(
         r.tr('ask.lastYear', { value: strong(r.answer(q, intent.lastYear)) }),
-        r.tr('ask.lastYearHint', { yes: r.cmd('yes') }),
+        q.type === 'yes_no' ? '' : r.tr('ask.lastYearHint', { yes: r.cmd('yes') }),
       ),
     );
   }

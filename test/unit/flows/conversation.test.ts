@@ -633,7 +633,7 @@ describe('year-over-year renewal', () => {
     d.answer('2'); // changed: EPCI this year
     expect(d.context.answers.kind?.value).toBe('epci');
     expect(d.reply('ask')).toMatchObject({ questionId: 'uses_linux', lastYear: true });
-    d.answer('!garder');
+    d.answer('!oui'); // on a yes/no question, the answer itself
     expect(d.reply('ask')).toMatchObject({ questionId: 'linux_share', lastYear: 20 });
     d.answer('!non'); // not last year's: asked plainly
     expect(d.reply('ask')).not.toHaveProperty('lastYear');
@@ -641,6 +641,19 @@ describe('year-over-year renewal', () => {
     expect(d.context.answers.distros?.value).toEqual(['Debian']);
     expect(d.reply('ask')).toMatchObject({ questionId: 'staff' });
     expect(d.reply('ask')).not.toHaveProperty('lastYear');
+  });
+
+  it('on a yes/no question, !non answers no even when last year said yes', () => {
+    const d = new Driver({ lastYear });
+    d.answer('oui', '!oui', '1');
+    expect(d.asked()).toBe('uses_linux');
+    const r = d.say('!non');
+    expect(answerSets(r.effects)[0]).toMatchObject({
+      questionId: 'uses_linux',
+      value: false,
+      source: 'answer',
+    });
+    expect(d.asked()).toBe('staff');
   });
 
   it('can start from a blank questionnaire instead', () => {
