@@ -256,6 +256,11 @@ export class JuryService implements RoomHandler, JuryServiceApi {
 
   // ---- dossier handoff ------------------------------------------------------------------
 
+  /** Start-up catch-up: the same as `syncDossiers()` for every dossier. */
+  reconcile(): Promise<void> {
+    return this.syncDossiers();
+  }
+
   async syncDossiers(candidacyId?: string): Promise<void> {
     if (candidacyId !== undefined) {
       await this.syncOne(candidacyId);
@@ -469,6 +474,13 @@ export class JuryService implements RoomHandler, JuryServiceApi {
         `jury:reply-ack:${eventId}`,
       );
     });
+  }
+
+  /** Whether a jury question waits for this candidacy's reply (the candidacy side asks before routing a message). */
+  async hasWaitingQuestion(candidacyId: string): Promise<boolean> {
+    const state = await this.load(candidacyId);
+    if (!state?.dossier) return false;
+    return (await this.waitingQuestion(state, '', null)) !== null;
   }
 
   private async questionOf(state: DossierState, replyId: string): Promise<Question | null> {

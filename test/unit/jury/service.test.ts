@@ -434,7 +434,9 @@ describe('questions to the candidate', () => {
     const countBefore = h.messenger.sent.length;
     await h.service.relayCandidateReply(candidacy.id, CANDIDATE, 'Bonjour', '$chat');
     expect(h.messenger.sent.length).toBe(countBefore);
+    expect(await h.service.hasWaitingQuestion(candidacy.id)).toBe(false);
     await h.say(BOB, JURY_ROOM, '!question Combien de postes <i>exactement</i> ?', root);
+    expect(await h.service.hasWaitingQuestion(candidacy.id)).toBe(true);
     expect(h.notified).toHaveLength(1);
     expect(h.notified[0]?.candidacyId).toBe(candidacy.id);
     expect(h.notified[0]?.fr.plain).toContain('Le jury a une question sur votre dossier (Q1)');
@@ -453,6 +455,7 @@ describe('questions to the candidate', () => {
     await h.service.relayCandidateReply(candidacy.id, CANDIDATE, reply, '$reply1');
     expect(h.messenger.sent.length).toBe(count);
     // The only question is answered: later chatter stays in the candidacy room.
+    expect(await h.service.hasWaitingQuestion(candidacy.id)).toBe(false);
     await h.service.relayCandidateReply(candidacy.id, CANDIDATE, 'Merci !', '$chat2');
     expect(h.messenger.sent.length).toBe(count);
     const notes = await h.storage.jury.listNotes(candidacy.id);
