@@ -90,6 +90,9 @@ interface Place {
   sender: string;
 }
 
+/** Automatic reminders to jurors, this long before the jury deadline. */
+const JURY_REMINDERS_MS = [3 * 86_400_000, 86_400_000];
+
 /** A jury question as numbered in its dossier (Q1, Q2...). */
 interface Question {
   id: string;
@@ -105,6 +108,8 @@ const REVIEW_STATUSES = ['submitted', 'under_review', 'decided', 'withdrawn'] as
 export interface RemindOptions {
   /** Only this dossier. */
   candidacyId?: string;
+  /** Only this campaign's dossiers. */
+  campaignId?: string;
   /**
    * A stable key for a scheduled reminder (e.g. "deadline:2026:48h"): the reminder is
    * sent at most once per key, even across restarts.
@@ -202,10 +207,11 @@ export class JuryService implements RoomHandler, JuryServiceApi {
     return null;
   }
 
-  /** Dossiers of the jury's campaigns, in number order. */
-  private async allDossiers(): Promise<Array<{ candidacyId: string; number: number }>> {
+  /** Dossiers of the jury's campaigns (or of one), in number order. */
+  private async allDossiers(campaignId?: string): Promise<Array<{ candidacyId: string; number: number }>> {
     const out: Array<{ candidacyId: string; number: number }> = [];
     for (const campaign of await this.juryCampaigns()) {
+      if (campaignId !== undefined && campaign.id !== campaignId) continue;
       for (const [candidacyId, number] of await this.numbers.table(campaign.id))
         out.push({ candidacyId, number });
     }
@@ -256,9 +262,31 @@ export class JuryService implements RoomHandler, JuryServiceApi {
 
   // ---- dossier handoff ------------------------------------------------------------------
 
-  /** Start-up catch-up: the same as `syncDossiers()` for every dossier. */
-  reconcile(): Promise<void> {
-    return this.syncDossiers();
+  /** Start-up catch-up: every dossier as `syncDossiers()`, and any reminder due meanwhile. */
+  async reconcile(): Promise<void> {
+    await this.syncDossiers();
+    await this.remindBeforeDeadline();
+  }
+
+  /**
+   * Checks the jury deadlines now and then and after every clock jump (deadlines are
+   * stored, so nothing is lost while the bot is down). Returns a function that stops it.
+   */
+  startScheduler(intervalMs = 10 * 60_000): () => void {
+    let stopped = false;
+    const check = () => {
+      if (stopped) return;
+      this.remindBeforeDeadline().catch((error: unknown) =>
+        this.ctx.logger.error({ err: error }, 'jury: deadline reminders failed'),
+      );
+    };
+    const timer = setInterval(check, intervalMs);
+    timer.unref();
+    this.ctx.clock.onJump(check);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
   }
 
   async syncDossiers(candidacyId?: string): Promise<void> {
@@ -532,7 +560,11 @@ export class JuryService implements RoomHandler, JuryServiceApi {
    * them). Returns the jurors reminded. For the organisers' scheduler: pass a stable key.
    */
   async remindJurors(options: RemindOptions = {}): Promise<string[]> {
-    const targets = options.candidacyId ? [{ candidacyId: options.candidacyId }] : await this.allDossiers();
+    const key = `remind:${options.key ?? this.ctx.clock.now().toISOString()}`;
+    if (options.key && (await this.sentLog.sent(key))) return [];
+    const targets = options.candidacyId
+      ? [{ candidacyId: options.candidacyId }]
+      : await this.allDossiers(options.campaignId);
     const pending = new Map<string, number[]>();
     let deadline: Date | null = null;
     for (const { candidacyId } of targets) {
@@ -551,9 +583,28 @@ export class JuryService implements RoomHandler, JuryServiceApi {
       ...render.reminderMessage(byJuror, deadline, this.roomLang, this.timeZone),
       mentions: byJuror.map((j) => j.juror),
     };
-    const key = `remind:${options.key ?? this.ctx.clock.now().toISOString()}`;
     await this.sentLog.send(key, this.ctx.rooms.jury, message);
     return byJuror.map((j) => j.juror);
+  }
+
+  /**
+   * The automatic reminders before each campaign's jury deadline (3 days, then 1 day
+   * before), each at most once, the nearest one only after downtime. Idempotent: the
+   * organisers' scheduler calls it on each tick and after a clock jump.
+   */
+  async remindBeforeDeadline(): Promise<string[]> {
+    const now = this.ctx.clock.now().getTime();
+    const reminded = new Set<string>();
+    for (const campaign of await this.juryCampaigns()) {
+      const deadline = campaign.juryDeadline?.getTime();
+      if (deadline === undefined || now >= deadline) continue;
+      const due = JURY_REMINDERS_MS.filter((offset) => now >= deadline - offset);
+      if (due.length === 0) continue;
+      const offset = Math.min(...due);
+      const key = `deadline:${campaign.id}:${Math.round(offset / 3_600_000)}h`;
+      for (const juror of await this.remindJurors({ key, campaignId: campaign.id })) reminded.add(juror);
+    }
+    return [...reminded];
   }
 
   // ---- events ------------------------------------------------------------------------------------

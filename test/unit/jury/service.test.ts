@@ -524,6 +524,24 @@ describe('reminders', () => {
     expect(h.messenger.sent.length).toBe(count + 1);
   });
 
+  it('reminds before the jury deadline: 3 days, then 1 day before, each once', async () => {
+    const h = await createHarness(); // jury deadline 2026-12-01T00:00Z, clock 2026-10-20
+    await posted(h);
+    expect(await h.service.remindBeforeDeadline()).toEqual([]);
+    h.clock.set('2026-11-28T01:00:00Z');
+    expect((await h.service.remindBeforeDeadline()).sort()).toEqual([...JURORS, PRESIDENT].sort());
+    const count = h.messenger.sent.length;
+    expect(await h.service.remindBeforeDeadline()).toEqual([]);
+    expect(h.messenger.sent.length).toBe(count);
+    for (const juror of [ALICE, BOB, PRESIDENT])
+      await h.say(juror, await h.ballotRoomOf(juror), '!vote #1 2');
+    h.clock.set('2026-11-30T08:00:00Z');
+    expect(await h.service.remindBeforeDeadline()).toEqual([CAROL]);
+    expect(h.messenger.last(JURY_ROOM).message.mentions).toEqual([CAROL]);
+    h.clock.set('2026-12-02T08:00:00Z');
+    expect(await h.service.remindBeforeDeadline()).toEqual([]);
+  });
+
   it('says so when everyone has voted', async () => {
     const h = await createHarness();
     const { root } = await posted(h);
