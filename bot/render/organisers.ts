@@ -31,8 +31,8 @@ const t = (lang: string) => translator(lang, 'organisers');
 export function formatLeft(ms: number, lang: string): string {
   const tr = t(lang);
   const minutes = Math.max(0, Math.round(ms / 60_000));
-  if (minutes >= 2 * 24 * 60) return tr('duration.days', { count: Math.floor(minutes / (24 * 60)) });
-  if (minutes >= 120) return tr('duration.hours', { count: Math.floor(minutes / 60) });
+  if (minutes >= 2 * 24 * 60) return tr('duration.days', { count: Math.round(minutes / (24 * 60)) });
+  if (minutes >= 120) return tr('duration.hours', { count: Math.round(minutes / 60) });
   return tr('duration.minutes', { count: minutes });
 }
 
