@@ -41,6 +41,17 @@ export interface BotServices {
     ): Promise<void>;
     /** Sends the replies saved with the candidacy's last change (idempotent). */
     sendStoredOutbox(candidacy: Candidacy): Promise<void>;
+    /**
+     * Runs a system event through the candidacy's conversation (the campaign closed, the jury
+     * decided) so its snapshot and status change together, once per `key`. Sends no message:
+     * the caller tells the room. Returns the candidacy as stored afterwards.
+     */
+    applySystemEvent?(
+      candidacyId: string,
+      event: { type: 'close' } | { type: 'decide'; level: string },
+      key: string,
+      by: string,
+    ): Promise<Candidacy | null>;
   };
   organisers?: {
     /** Catches up deadlines, reminders and broadcasts after a restart or a clock jump. */

@@ -380,6 +380,41 @@ export class CandidacyHandler implements RoomHandler {
     );
   }
 
+  async applySystemEvent(
+    candidacyId: string,
+    event: { type: 'close' } | { type: 'decide'; level: string },
+    key: string,
+    by: string,
+  ): Promise<Candidacy | null> {
+    const outcome = await this.ctx.storage.candidacies.updateWithRetry(
+      candidacyId,
+      async (current) => {
+        const stored = readConversation(current.conversation);
+        if (!stored) return null;
+        const { questionnaire, campaign } = await this.catalog.settings(current);
+        const result = step({
+          questionnaire,
+          campaign: { closesAt: campaign.closesAt, timeZone: campaign.timeZone },
+          snapshot: stored.flow,
+          event: { ...event, at: this.ctx.clock.now() },
+          now: this.ctx.clock.now(),
+        });
+        if (!result.accepted) return null;
+        const status = [...result.effects].reverse().find((e) => e.type === 'status');
+        return {
+          by,
+          eventId: key,
+          effects: toStorageEffects(result.effects),
+          conversation: writeConversation({ ...stored, flow: result.snapshot, outbox: null }),
+          ...(status?.type === 'status' && status.status !== current.status ? { status: status.status } : {}),
+        };
+      },
+      { eventId: key },
+    );
+    this.catalog.remember(outcome.candidacy);
+    return outcome.candidacy;
+  }
+
   /** A message from elsewhere in the bot (jury question, decision, announcement) in the room's language. */
   async notify(
     candidacyId: string,
