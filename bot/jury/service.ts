@@ -195,6 +195,13 @@ export class JuryService implements RoomHandler, JuryServiceApi {
     return all.filter((c) => c.publishedAt === null).reverse();
   }
 
+  /** The scale of the campaign under review (the newest unpublished one, else the newest). */
+  private async currentScale(): Promise<LevelScale> {
+    const all = await this.ctx.storage.campaigns.list();
+    const campaign = [...all].reverse().find((c) => c.publishedAt === null) ?? all[all.length - 1];
+    return campaign && campaign.levels.length > 0 ? scaleOf(campaign) : DEFAULT_SCALE;
+  }
+
   private async findByNumber(number: number): Promise<string | null> {
     const campaigns = await this.ctx.storage.campaigns.list();
     const ordered = [
@@ -242,8 +249,7 @@ export class JuryService implements RoomHandler, JuryServiceApi {
       }
       const members = await this.ctx.messenger.members(roomId);
       if (!members.includes(juror)) await this.ctx.messenger.invite(roomId, juror);
-      const campaign = (await this.juryCampaigns())[0];
-      const scale = campaign ? scaleOf(campaign) : DEFAULT_SCALE;
+      const scale = await this.currentScale();
       await this.sentLog.send(`ballot-welcome:${roomId}`, roomId, render.ballotWelcome(scale, lang));
       this.ballotReady.set(juror, roomId);
       return roomId;
@@ -291,7 +297,13 @@ export class JuryService implements RoomHandler, JuryServiceApi {
 
   async syncDossiers(candidacyId?: string): Promise<void> {
     if (candidacyId !== undefined) {
-      await this.syncOne(candidacyId);
+      // Called from the candidate's room: a jury-side failure must not fail their submission.
+      // What is missing is posted at the next sync or at start-up (everything is keyed).
+      try {
+        await this.syncOne(candidacyId);
+      } catch (error) {
+        this.ctx.logger.error({ candidacyId, err: error }, 'jury: dossier sync failed');
+      }
       return;
     }
     // Start-up or catch-up: every dossier, then everything a crash may have left unsent.
@@ -634,8 +646,7 @@ export class JuryService implements RoomHandler, JuryServiceApi {
       eventId: event.event_id,
       sender,
     };
-    const campaign = (await this.juryCampaigns())[0];
-    const scale = campaign ? scaleOf(campaign) : DEFAULT_SCALE;
+    const scale = await this.currentScale();
     const parsed = parseJuryCommand(content.body, scale);
     if (parsed === null) return; // discussion
     const roles = rolesOf(this.roster, sender);

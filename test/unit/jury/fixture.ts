@@ -158,6 +158,17 @@ export class FakeMessenger implements Messenger {
   }
 }
 
+type CandidacyService = NonNullable<BotServices['candidacy']>;
+
+/**
+ * The candidacy side as the jury uses it: only `notify`. The other methods of the
+ * service are no-ops (the cast keeps this double valid when the service grows).
+ */
+export function candidacyDouble(notify: CandidacyService['notify']): CandidacyService {
+  const noop = async () => {};
+  return { notify, sendStoredOutbox: noop, applySystemEvent: noop } as unknown as CandidacyService;
+}
+
 export const JURY_ROOM = '!jury:test';
 export const ORGANISER = '@org:test';
 export const PRESIDENT = '@president:test';
@@ -201,13 +212,10 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const notified: Harness['notified'] = [];
   const services: BotServices = {};
   if (!options.noCandidacyService) {
-    services.candidacy = {
-      async notify(candidacyId, renderFn, key) {
-        if (notified.some((n) => n.key === key)) return;
-        notified.push({ candidacyId, key, fr: renderFn('fr') });
-      },
-      async sendStoredOutbox() {},
-    };
+    services.candidacy = candidacyDouble(async (candidacyId, renderFn, key) => {
+      if (notified.some((n) => n.key === key)) return;
+      notified.push({ candidacyId, key, fr: renderFn('fr') });
+    });
   }
   const ctx: BotContext = {
     config,
