@@ -41,6 +41,11 @@ export interface Block {
   html: string;
 }
 
+/** A section: the whole, and one block per question (where a long message may be split). */
+export interface SectionBlock extends Block {
+  blocks: Block[];
+}
+
 export interface DossierHeader {
   /** "Commune de Plouguerneau" or a placeholder. */
   readonly name: string;
@@ -258,29 +263,37 @@ export function dossierSections(
   source: DossierSource,
   questionnaire: Questionnaire,
   options: DossierOptions,
-): Block[] {
+): SectionBlock[] {
   const t = translator(options.lang, 'jury');
   return sectionViews(source, questionnaire, options.lang).map((s) => {
-    const plain = [sectionHeading(s).toUpperCase()];
-    const html = [`<h4>${escapeHtml(sectionHeading(s))}</h4>`];
+    const blocks: Block[] = [
+      { plain: sectionHeading(s).toUpperCase(), html: `<h4>${escapeHtml(sectionHeading(s))}</h4>` },
+    ];
     for (const item of s.items) {
       const label = `${item.q.number}. ${item.text}`;
-      plain.push('', label);
       if (item.lines === null) {
-        plain.push(`   ${t('dossier.noAnswer')}`);
-        html.push(`<p><b>${escapeHtml(label)}</b><br><i>${escapeHtml(t('dossier.noAnswer'))}</i></p>`);
+        blocks.push({
+          plain: `${label}\n   ${t('dossier.noAnswer')}`,
+          html: `<p><b>${escapeHtml(label)}</b><br><i>${escapeHtml(t('dossier.noAnswer'))}</i></p>`,
+        });
       } else if (isListy(item.q)) {
-        plain.push(...item.lines.map((l) => `   • ${l}`));
-        html.push(
-          `<p><b>${escapeHtml(label)}</b></p><ul>${item.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`,
-        );
+        blocks.push({
+          plain: [label, ...item.lines.map((l) => `   • ${l}`)].join('\n'),
+          html: `<p><b>${escapeHtml(label)}</b></p><ul>${item.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`,
+        });
       } else {
         const text = item.lines.join('\n');
-        plain.push(...text.split('\n').map((l) => `   ${l}`));
-        html.push(`<p><b>${escapeHtml(label)}</b><br>${escapeHtml(text).replace(/\n/g, '<br>')}</p>`);
+        blocks.push({
+          plain: [label, ...text.split('\n').map((l) => `   ${l}`)].join('\n'),
+          html: `<p><b>${escapeHtml(label)}</b><br>${escapeHtml(text).replace(/\n/g, '<br>')}</p>`,
+        });
       }
     }
-    return { plain: plain.join('\n'), html: html.join('') };
+    return {
+      plain: blocks.map((b) => b.plain).join('\n\n'),
+      html: blocks.map((b) => b.html).join(''),
+      blocks,
+    };
   });
 }
 

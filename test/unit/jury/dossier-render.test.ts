@@ -10,6 +10,7 @@ import {
   escapeMarkdown,
   formatAnswer,
 } from '../../../bot/render/dossier.ts';
+import { MAX_CONTENT_BYTES, splitMessage } from '../../../bot/matrix-messenger.ts';
 import { parseQuestionnaire } from '../../../flows/questionnaire.ts';
 import { QUESTIONNAIRE_YAML } from './fixture.ts';
 
@@ -67,6 +68,30 @@ describe('dossier rendering', () => {
     expect(sections[1]?.html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     const empty = dossierSections({ ...source, answers: {} }, questionnaire, options);
     expect(empty[0]?.plain).toContain('(pas de réponse)');
+  });
+
+  it('cuts a long section between questions so each part fits in one event', () => {
+    const long = 'Une stratégie détaillée. '.repeat(1600); // about 40 KB of text
+    const big = {
+      ...source,
+      answers: { ...source.answers, uses_linux: answer(true), strategy: answer(long) },
+    };
+    const section = dossierSections(big, questionnaire, options)[1];
+    if (!section) throw new Error('no section');
+    expect(section.blocks.map((b) => b.plain.split('\n')[0])).toEqual([
+      '1. LOGICIELS LIBRES',
+      '4. Postes sous GNU/Linux ?',
+      '5. Distributions ?',
+      '6. Votre stratégie ?',
+    ]);
+    const parts = splitMessage(section);
+    expect(parts.length).toBeGreaterThan(1);
+    for (const part of parts)
+      expect(Buffer.byteLength(part.plain) + Buffer.byteLength(part.html)).toBeLessThan(
+        2 * MAX_CONTENT_BYTES,
+      );
+    expect(parts[0]?.plain).toContain('4. Postes sous GNU/Linux ?');
+    expect(parts.map((p) => p.plain).join('')).toContain('Une stratégie détaillée.');
   });
 
   it('writes Markdown where candidate text cannot become markup', () => {
