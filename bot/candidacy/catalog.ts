@@ -33,6 +33,11 @@ export class CandidacyCatalog {
     return candidacy;
   }
 
+  /** The cached candidacy of a room, without asking the database. */
+  cached(roomId: string): Candidacy | undefined {
+    return this.byRoomId.get(roomId);
+  }
+
   remember(candidacy: Candidacy): void {
     if (!candidacy.roomId) return;
     const known = this.byRoomId.get(candidacy.roomId);

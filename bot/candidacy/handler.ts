@@ -70,7 +70,26 @@ export class CandidacyHandler implements RoomHandler {
     this.catalog = catalog;
   }
 
-  async handle({ roomId, event }: RoutedEvent): Promise<void> {
+  async handle(routed: RoutedEvent): Promise<void> {
+    try {
+      await this.handleEvent(routed);
+    } catch (error) {
+      if (!(error instanceof StorageUnavailableError)) throw error;
+      // Whatever step could not reach the database, nothing was saved: say so, in the
+      // room's language if it is known without the database.
+      const { roomId, event } = routed;
+      this.ctx.logger.warn(
+        { roomId, eventId: event.event_id, err: error },
+        'event not handled: database unavailable',
+      );
+      if (event.type !== 'm.room.message') return;
+      const cached = this.catalog.cached(roomId);
+      const text = translator(cached?.language ?? this.ctx.config.bot.defaultLanguage)('notSaved');
+      await this.say(roomId, event, { plain: text, html: escapeHtml(text) }, 'not-saved');
+    }
+  }
+
+  private async handleEvent({ roomId, event }: RoutedEvent): Promise<void> {
     const candidacy = await this.catalog.byRoom(roomId);
     if (!candidacy) return;
     const log = eventLogger(this.ctx.logger, {
