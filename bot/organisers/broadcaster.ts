@@ -37,6 +37,8 @@ export interface BroadcasterOptions {
   onSent?: (broadcast: Broadcast, delivery: Delivery) => Promise<void>;
   /** Sends in flight at once. */
   concurrency?: number;
+  /** Pause after each delivery (end-to-end tests slow a broadcast down to interrupt it mid-way). */
+  pauseMs?: number;
 }
 
 export function deliveryView(d: Delivery): DeliveryView {
@@ -91,6 +93,7 @@ export class Broadcaster {
       while (next < items.length) {
         const item = items[next++] as T;
         await work(item);
+        if (this.#o.pauseMs) await new Promise((resolve) => setTimeout(resolve, this.#o.pauseMs));
       }
     });
     await Promise.all(lanes);

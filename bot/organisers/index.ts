@@ -22,8 +22,20 @@ export interface Organisers {
   stop(): void;
 }
 
+/**
+ * With the test clock on (TNL_TEST_CLOCK=1), TNL_TEST_BROADCAST_PAUSE_MS sends one
+ * delivery at a time with that pause after each, so an end-to-end test can kill the
+ * bot in the middle of a broadcast. Ignored otherwise.
+ */
+function testPacing(): OrganiserServiceOptions['broadcast'] {
+  const pause = Number(process.env.TNL_TEST_BROADCAST_PAUSE_MS ?? 0);
+  if (process.env.TNL_TEST_CLOCK !== '1' || !(pause > 0)) return undefined;
+  return { concurrency: 1, pauseMs: pause };
+}
+
 export function createOrganisers(ctx: BotContext, options: OrganiserServiceOptions = {}): Organisers {
-  const service = new OrganiserService(ctx, options);
+  const pacing = options.broadcast ?? testPacing();
+  const service = new OrganiserService(ctx, { ...options, ...(pacing ? { broadcast: pacing } : {}) });
   return {
     handler: new OrganisersHandler(ctx, service),
     service: { reconcile: () => service.reconcile() },

@@ -50,6 +50,8 @@ export interface OrganiserServiceOptions {
   loadQuestionnaire?: (id: string) => Questionnaire;
   /** Called after a campaign is created or changed (e.g. so cached campaigns are re-read). */
   onCampaignChanged?: () => void;
+  /** Broadcast pacing: deliveries in flight at once, and a pause after each (tests). */
+  broadcast?: { concurrency?: number; pauseMs?: number };
 }
 
 export interface PlannedBroadcast {
@@ -82,6 +84,7 @@ export class OrganiserService {
       render: (b, d) => this.#render(b, d),
       report: (input) => this.#report(input),
       onSent: (b, d) => this.#onSent(b, d),
+      ...options.broadcast,
     });
     this.scheduler = new Scheduler(() => this.tick(), ctx.clock, ctx.logger, options.intervalMs ?? 30_000);
   }
