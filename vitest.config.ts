@@ -1,12 +1,27 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+// Tests that stop services of the shared stack (Synapse, the database): every other client
+// of the stack would see the outage, so they run alone, after all the others.
+const EXCLUSIVE = ['test/e2e/faults/restarts.test.ts'];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // End-to-end tests share one homeserver; two cores do not gain from more.
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'shared',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...EXCLUSIVE],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      { extends: true, test: { name: 'exclusive', include: EXCLUSIVE, sequence: { groupOrder: 1 } } },
+    ],
   },
 });

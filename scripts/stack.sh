@@ -5,7 +5,8 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: bash scripts/stack.sh up|down|status|env|help      (or: npm run stack -- up)
+Usage: bash scripts/stack.sh up|down|status|env|restart-db|restart-synapse|help
+       (or: npm run stack -- up)
 
 Starts, on this machine and without Docker:
   - Synapse (Debian sid package) on http://127.0.0.1:8008, server name "localhost",
@@ -28,6 +29,14 @@ Commands:
   status  say what runs (exit 0 only when everything runs)
   env     print the `export` lines of the running stack
           (TNL_HOMESERVER_URL, TNL_REGISTRATION_SECRET, TNL_MONGODB_URI, TNL_PG_URL)
+  restart-db [SECONDS]
+          fault injection: fast-stop the gateway and PostgreSQL (data kept), stay down SECONDS
+          (default 0), start both again; returns once the gateway accepts connections
+  restart-synapse [SECONDS]
+          fault injection: stop Synapse (data kept), stay down SECONDS (default 0), start it
+          again; returns once it answers /_matrix/client/versions
+          Both disturb every client of the stack: tests that use them must not run alongside
+          others (see the "exclusive" project in vitest.config.ts).
 
 The test command (vitest, through test/global-setup.ts) runs `up` itself and leaves the stack
 running afterwards so that re-runs are fast; stop it with `bash scripts/stack.sh down`.
@@ -712,11 +721,63 @@ cmd_env() {
   fi
 }
 
+# Fault injection for tests: a restart keeps every piece of data, only the processes go.
+restart_pause() {
+  local pause=${1:-0}
+  [[ $pause =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "SECONDS must be a number (got '$pause')"
+  printf '%s' "$pause"
+}
+
+cmd_restart_db() {
+  need_root restart-db
+  local pause pid root lock
+  pause=$(restart_pause "${1:-}")
+  mkdir -p "$LOGS" "$RUN"
+  exec {lock}>"$STATE/.lock"
+  flock "$lock"
+  load_running_ports
+  pid=$(postgres_pid) || die "PostgreSQL is not running; start the stack with: bash scripts/stack.sh up"
+  root=$(chroot_in_use)
+  local gateway
+  if gateway=$(gateway_pid); then
+    say "restart-db: stopping the gateway (pid $gateway)"
+    stop_pid "$gateway" gateway
+  fi
+  say "restart-db: stopping PostgreSQL (pid $pid, fast shutdown)"
+  stop_pid "$pid" PostgreSQL INT
+  rm -f "$RUN/gateway.pid" "$RUN/postgres.pid"
+  sleep "$pause"
+  start_postgres "$root"
+  start_gateway
+  say "restart-db: PostgreSQL $(postgres_pid), gateway $(gateway_pid || echo 'not running')"
+}
+
+cmd_restart_synapse() {
+  need_root restart-synapse
+  local pause pid root lock
+  pause=$(restart_pause "${1:-}")
+  mkdir -p "$LOGS" "$RUN"
+  exec {lock}>"$STATE/.lock"
+  flock "$lock"
+  load_running_ports
+  ensure_secrets
+  pid=$(synapse_pid) || die "Synapse is not running; start the stack with: bash scripts/stack.sh up"
+  root=$(chroot_in_use)
+  say "restart-synapse: stopping Synapse (pid $pid)"
+  stop_pid "$pid" Synapse
+  rm -f "$RUN/synapse.pid"
+  sleep "$pause"
+  start_synapse "$root"
+  say "restart-synapse: Synapse $(synapse_pid)"
+}
+
 case ${1:-help} in
 up) cmd_up ;;
 down) cmd_down ;;
 status) cmd_status ;;
 env) cmd_env ;;
+restart-db) cmd_restart_db "${2:-}" ;;
+restart-synapse) cmd_restart_synapse "${2:-}" ;;
 help | -h | --help) usage ;;
 *)
   usage >&2
