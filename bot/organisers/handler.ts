@@ -24,6 +24,7 @@ import { buildExport } from '../exports/build.ts';
 import { blocks, list, paragraph, text } from '../render/html.ts';
 import {
   type Rich,
+  type RichMessage,
   date,
   renderAnnouncement,
   renderBroadcastList,
@@ -61,11 +62,11 @@ interface StoredPending {
 }
 
 interface Reply {
-  message?: Rich;
+  message?: RichMessage;
   files?: Array<{ name: string; mimetype: string; data: Buffer }>;
 }
 
-const say = (message: Rich): Reply[] => [{ message }];
+const say = (message: RichMessage): Reply[] => [{ message }];
 
 export class OrganisersHandler implements RoomHandler {
   readonly #ctx: BotContext;
@@ -202,7 +203,8 @@ export class OrganisersHandler implements RoomHandler {
       defaultTimeZone: this.#ctx.config.timeZone,
       takenIds: existing.map((c) => c.id),
       isValidTimeZone,
-      questionnaireExists: (id) => this.#service.questionnaireExists(id),
+      // From the chat, only questionnaires shipped under questionnaires/ (an id, never a file path).
+      questionnaireExists: (id) => /^[a-z0-9][a-z0-9-]*$/.test(id) && this.#service.questionnaireExists(id),
     });
     if (!draft.ok) return say(this.#fieldProblems(draft.problems, lang));
     const created = createCampaign(draft.draft, existing, sender, now);

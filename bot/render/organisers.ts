@@ -25,6 +25,23 @@ import {
 
 export type { Rich };
 
+/** A message with its finer cut: if it is over the event size limit, it is split between blocks. */
+export type RichMessage = Rich & { blocks?: Rich[] };
+
+/** Long lists are cut into blocks of this many items, so a split keeps its HTML. */
+const ITEMS_PER_BLOCK = 25;
+
+function chunkedList(items: readonly Rich[] | readonly string[]): Rich[] {
+  const out: Rich[] = [];
+  for (let i = 0; i < items.length; i += ITEMS_PER_BLOCK) out.push(list(items.slice(i, i + ITEMS_PER_BLOCK)));
+  return out;
+}
+
+function withBlocks(parts: readonly Rich[]): RichMessage {
+  const kept = parts.filter((p) => p.plain !== '' || p.html !== '');
+  return { ...blocks(kept), blocks: kept };
+}
+
 const t = (lang: string) => translator(lang, 'organisers');
 
 /** "3 jours", "5 hours", "20 minutes": the largest unit that keeps the number meaningful. */
@@ -157,7 +174,7 @@ function lateLine(item: LateItem, lang: string): string {
 }
 
 /** The status dashboard: counts with a text bar chart, progress, jury and what is late. */
-export function renderDashboard(data: DashboardData, lang: string): Rich {
+export function renderDashboard(data: DashboardData, lang: string): RichMessage {
   const tr = t(lang);
   const { campaign, now } = data;
   const total = STAGE_ORDER.reduce((n, s) => n + data.counts[s], 0);
@@ -183,7 +200,7 @@ export function renderDashboard(data: DashboardData, lang: string): Rich {
   if (data.candidacies.length === 0) parts.push(paragraph(tr('dashboard.noCandidacy')));
   else
     parts.push(
-      list(
+      ...chunkedList(
         data.candidacies.map((c) =>
           join([
             code(textBar(c.answered, c.required, 10)),
@@ -206,7 +223,7 @@ export function renderDashboard(data: DashboardData, lang: string): Rich {
   if (data.jury.length === 0) parts.push(paragraph(tr('dashboard.noJury')));
   else
     parts.push(
-      list(
+      ...chunkedList(
         data.jury.map((j) =>
           tr('dashboard.juryItem', {
             name: j.name,
@@ -222,12 +239,9 @@ export function renderDashboard(data: DashboardData, lang: string): Rich {
       ),
     );
   parts.push(paragraph(strong(tr('dashboard.lateTitle'))));
-  parts.push(
-    data.late.length === 0
-      ? paragraph(tr('dashboard.nothingLate'))
-      : list(data.late.map((item) => lateLine(item, lang))),
-  );
-  return blocks(parts);
+  if (data.late.length === 0) parts.push(paragraph(tr('dashboard.nothingLate')));
+  else parts.push(...chunkedList(data.late.map((item) => lateLine(item, lang))));
+  return withBlocks(parts);
 }
 
 export interface ReportFailure {
@@ -241,7 +255,7 @@ export function renderReport(
   summary: DeliverySummary,
   failures: readonly ReportFailure[],
   lang: string,
-): Rich {
+): RichMessage {
   const tr = t(lang);
   const kind = tr(`broadcast.kind.${broadcast.kind as 'announcement'}`, { defaultValue: broadcast.kind });
   return blocks([
@@ -357,7 +371,7 @@ export function renderResult(
   ]);
 }
 
-export function renderPalmares(campaign: Campaign, result: Palmares, lang: string): Rich {
+export function renderPalmares(campaign: Campaign, result: Palmares, lang: string): RichMessage {
   const tr = t(lang);
   const count = result.groups.reduce((n, g) => n + g.entries.length, 0);
   const parts: Rich[] = [
@@ -366,11 +380,13 @@ export function renderPalmares(campaign: Campaign, result: Palmares, lang: strin
   ];
   for (const group of result.groups) {
     parts.push(heading(tr('public.level', { level: levelLabel(campaign, group.levelId, lang) })));
-    parts.push(list(group.entries.map((e) => (e.kind ? `${e.collectivity} (${e.kind})` : e.collectivity))));
+    parts.push(
+      ...chunkedList(group.entries.map((e) => (e.kind ? `${e.collectivity} (${e.kind})` : e.collectivity))),
+    );
   }
   if (result.mentions.length > 0) {
     parts.push(heading(tr('public.mentionsTitle')));
-    parts.push(list(result.mentions.map((m) => `${m.mention} : ${m.collectivities.join(', ')}`)));
+    parts.push(...chunkedList(result.mentions.map((m) => `${m.mention} : ${m.collectivities.join(', ')}`)));
   }
-  return blocks(parts);
+  return withBlocks(parts);
 }
