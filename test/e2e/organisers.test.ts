@@ -5,6 +5,10 @@
 // candidacies, the closing freezes drafts although the bot was down at that moment,
 // exports parse back (CSV with a CSV parser, JSON with its schema) with every answer,
 // and the results reach the right rooms.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerCell } from '../../bot/exports/candidacies.ts';
@@ -374,4 +378,43 @@ describe('the organisers console', () => {
     const data = resultsExportSchema.parse(JSON.parse(json.data.toString('utf8')));
     expect(data.results.map((r) => [r.collectivity_name, r.mentions])).toEqual([[name, ['Coup de cœur']]]);
   }, 90_000);
+
+  it('exports from the command line too, for scripted use', () => {
+    const out = mkdtempSync(join(tmpdir(), 'tnl-export-'));
+    const root = join(import.meta.dirname, '..', '..');
+    const run = (format: string) =>
+      spawnSync(
+        join(root, 'node_modules', '.bin', 'node'),
+        [
+          'scripts/export.ts',
+          '--config',
+          bot.configPath,
+          '--campaign',
+          'tnl-e2e',
+          '--format',
+          format,
+          '--out',
+          out,
+        ],
+        {
+          cwd: root,
+          env: { ...process.env, TNL_HOMESERVER_ACCESS_TOKEN: bot.accessToken },
+          encoding: 'utf8',
+        },
+      );
+    for (const format of ['csv', 'results', 'dossiers']) {
+      const result = run(format);
+      expect(result.status, result.stderr).toBe(0);
+    }
+    const names = readdirSync(out);
+    const csvName = names.find((n) => /^tnl-e2e-dossiers-.*\.csv$/.test(n)) ?? '';
+    const rows: Record<string, string>[] = parse(readFileSync(join(out, csvName)), {
+      bom: true,
+      columns: true,
+    });
+    expect(rows).toHaveLength(CROWD + 2);
+    expect(names).toContain('tnl-e2e-results.json');
+    expect(names.filter((n) => n.startsWith('dossier-') && n.endsWith('.html'))).toHaveLength(CROWD + 2);
+    expect(run('pdf').status).toBe(2);
+  }, 60_000);
 });
