@@ -18,7 +18,7 @@ import {
 import { type Campaign, currentCampaign } from '../../flows/campaign/model.ts';
 import { parseDateTime } from '../../flows/campaign/time.ts';
 import { isValidTimeZone } from '../../config/schema.ts';
-import { supportedLanguages, translator } from '../../locales/i18n.ts';
+import { isSupportedLanguage, supportedLanguages, translator } from '../../locales/i18n.ts';
 import type { BotContext } from '../context.ts';
 import { buildExport } from '../exports/build.ts';
 import { blocks, list, paragraph, text } from '../render/html.ts';
@@ -146,6 +146,17 @@ export class OrganisersHandler implements RoomHandler {
         return say(renderHelp(lang));
       case 'confirm':
         return this.#confirm(sender, lang);
+      case 'language': {
+        if (!isSupportedLanguage(command.language))
+          return say(
+            sentence(lang, 'languageUnknown', {
+              language: command.language,
+              languages: supportedLanguages().join(', '),
+            }),
+          );
+        await this.#ctx.storage.botState.setLanguage(sender, command.language);
+        return say(sentence(command.language, 'languageSet'));
+      }
       case 'cancel': {
         const pending = await this.#service.store.getValue<StoredPending>(`pending:${sender}`);
         if (!pending) return say(sentence(lang, 'confirm.nothingPending'));

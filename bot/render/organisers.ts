@@ -78,6 +78,7 @@ export function renderHelp(lang: string): Rich {
     'publish',
     'broadcasts',
     'confirm',
+    'language',
   ] as const;
   return blocks([
     heading(tr('help.title')),

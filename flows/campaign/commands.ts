@@ -46,7 +46,8 @@ export type OrganiserCommand =
   | { kind: 'confirm' }
   | { kind: 'cancel' }
   | { kind: 'broadcasts'; campaignId?: string }
-  | { kind: 'retry'; broadcastId?: string };
+  | { kind: 'retry'; broadcastId?: string }
+  | { kind: 'language'; language: string };
 
 export type CommandProblem =
   | { code: 'unknownCommand'; command: string }
@@ -91,6 +92,9 @@ const ROOTS: Record<string, string> = {
   reessayer: 'retry',
   relivrer: 'retry',
   retry: 'retry',
+  langue: 'language',
+  language: 'language',
+  lang: 'language',
 };
 
 const CAMPAIGN_SUBS: Record<string, string> = {
@@ -341,6 +345,11 @@ export function parseCommand(
       return ok({ kind: 'help' });
     case 'confirm':
       return ok({ kind: 'confirm' });
+    case 'language': {
+      const code = args[0]?.value.toLowerCase();
+      if (!code) return problem({ code: 'missingArgument', command: name, argument: 'fr|en' });
+      return ok({ kind: 'language', language: code });
+    }
     case 'cancel':
       return ok({ kind: 'cancel' });
     case 'campaign':

@@ -116,6 +116,8 @@ describe('organisers commands', () => {
     expect(parsed('!cancel')).toEqual({ kind: 'cancel' });
     expect(parsed('!aide')).toEqual({ kind: 'help' });
     expect(parsed('!réessayer abc')).toEqual({ kind: 'retry', broadcastId: 'abc' });
+    expect(parsed('!langue EN')).toEqual({ kind: 'language', language: 'en' });
+    expect(parseCommand('!language')).toMatchObject({ ok: false, problem: { code: 'missingArgument' } });
   });
 
   it('reminders default to drafts and take a list or an inactivity filter', () => {

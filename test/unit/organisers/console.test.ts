@@ -132,6 +132,14 @@ describe('organisers console: campaigns', () => {
       '!confirmer',
     ])
       expect(help).toContain(cmd);
+    await h.say('!language en');
+    expect(h.replies()).toEqual(['Language saved: English.']);
+    await h.say('!campagne');
+    expect(h.replies()[0]).toContain('Levels: badge < bronze < argent < or');
+    await h.say('!langue xx');
+    expect(h.replies()[0]).toContain('Unknown language: xx');
+    await h.say('!langue fr');
+    h.replies();
     await h.say('!voter 3');
     expect(h.replies()).toEqual([expect.stringContaining('Commande inconnue : !voter')]);
   });
