@@ -514,13 +514,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
         [anne, ballots.get(anne) ?? '', `Ballot room of ${STAFF.president}`],
         [bruno, ballots.get(bruno) ?? '', `Ballot room of ${STAFF.juror2}`],
         [chloe, ballots.get(chloe) ?? '', `Ballot room of ${STAFF.juror3}`],
-        [camilleP, camille.roomId, `Candidacy room — ${VILLENEUVE.collectivite}`],
-        [karimP, karim.roomId, `Candidacy room — ${VAL_DE_SEVRE.collectivite}`],
-        [leaP, lea.roomId, `Candidacy room — ${PORT_LOUIS.collectivite}`],
-        ...[camille, karim, lea].map((a): [Person, string, string] => [
-          a.person,
-          a.directChat ?? '',
-          `Direct chat of ${a.profile.personName} with the bot`,
+        ...[camille, karim, lea].flatMap((a): Array<[Person, string, string]> => [
+          [a.person, a.directChat ?? '', `Direct chat of ${a.profile.personName} with the bot`],
+          [a.person, a.roomId, `Candidacy room — ${a.profile.collectivite}`],
         ]),
         [olga, announcements, 'Public announcements room'],
       ];

@@ -47,8 +47,7 @@ if bash scripts/stack.sh status >/dev/null 2>&1; then
 else
   if [[ $(id -u) != 0 ]]; then
     fail "starting the local stack needs root: it builds and runs the local homeserver and database in a Debian chroot (debootstrap, chroot, mount)" \
-      "run: sudo npm run dev" \
-      "or start the stack once as root (sudo bash scripts/stack.sh up), then npm run dev works without root"
+      "run: sudo npm run dev"
   fi
   say "starting the local stack (Synapse, PostgreSQL + DocumentDB); the first time it builds a Debian chroot: a few minutes"
   if ! ENV_LINES=$(bash scripts/stack.sh up); then

@@ -3,7 +3,15 @@
 // config with the people and an open demo campaign, starts the bot, prints how to
 // connect with any Matrix client, and runs until Ctrl-C.
 // Everything it creates lives in .stack/dev/ and is reused by the next run.
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { stringify } from 'yaml';
 import { openStorage } from '../storage/storage.ts';
@@ -238,6 +246,18 @@ async function main(): Promise<number> {
     () => matrixRequest(stack.homeserverUrl, 'GET', '/_matrix/client/versions'),
     'the local stack seems half up: run `sudo bash scripts/stack.sh down` then `npm run dev` again (logs in .stack/logs/)',
   );
+  await out.step(`checking that ${rel(DEV_DIR)} is writable`, async () => {
+    try {
+      mkdirSync(DEV_DIR, { recursive: true });
+      accessSync(DEV_DIR, constants.W_OK);
+    } catch (error) {
+      throw new StepError(
+        `${rel(DEV_DIR)} cannot be written by this user (${(error as NodeJS.ErrnoException).code ?? String(error)}); ` +
+          'it was probably made by an earlier run as root',
+        'run: sudo npm run dev (or give the folder back to yourself: sudo chown -R "$USER" .stack/dev)',
+      );
+    }
+  });
   stopLeftoverBot();
 
   const accounts = await out.step(

@@ -83,8 +83,9 @@ type AccountsFile = Record<string, Omit<Account, 'key'>>;
 
 function readAccounts(file: string): AccountsFile {
   if (!existsSync(file)) return {};
+  const text = readFileSync(file, 'utf8');
   try {
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    const parsed: unknown = JSON.parse(text);
     return typeof parsed === 'object' && parsed !== null ? (parsed as AccountsFile) : {};
   } catch (error) {
     throw new Error(`${file} is not valid JSON (${(error as Error).message}): fix or delete it`, {
