@@ -13,6 +13,8 @@ import { RoomQueue } from './room-queue.ts';
 import { Router } from './router.ts';
 import { DurableSyncClient } from './sync-client.ts';
 import { createHandlers } from './handlers.ts';
+import { escapeHtml } from './html-guard.ts';
+import { translator } from '../locales/i18n.ts';
 
 export interface RunningBot {
   userId: string;
@@ -87,6 +89,8 @@ export async function startBot(
       load: () => storage.botState.getSyncToken(),
       save: (token) => storage.botState.setSyncToken(token),
     },
+    onSaveError: (error) =>
+      logger.warn({ error: (error as Error).message }, 'sync position not saved yet (will retry)'),
     dispatch: (delivery, initial) =>
       queue.run(delivery.roomId, async () => {
         await routing.router?.route(delivery, initial);
@@ -107,6 +111,14 @@ export async function startBot(
     invites: handlers.invites,
     logger,
     metrics,
+    onOutage: async (roomId, event) => {
+      const text = translator(config.bot.defaultLanguage)('notSaved');
+      await messenger.send(
+        roomId,
+        { plain: text, html: escapeHtml(text) },
+        { idempotencyKey: `not-saved:${event.event_id}` },
+      );
+    },
   });
 
   const health: HealthServer = await startHealthServer(

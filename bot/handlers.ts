@@ -23,7 +23,7 @@ export function createHandlers(ctx: BotContext, directory: StoredRoomDirectory):
   const candidacy = new CandidacyHandler(ctx, catalog);
   const starter = new CandidacyStarter(ctx, catalog, directory);
   const jury = createJuryService(ctx);
-  const organisers = createOrganisers(ctx);
+  const organisers = createOrganisers(ctx, { onCampaignChanged: () => catalog.campaignChanged() });
   ctx.services.candidacy = candidacy;
   ctx.services.jury = jury;
   ctx.services.organisers = organisers.service;

@@ -2,6 +2,7 @@
 // checks every room shares: not our own event, not another bot's notice, not history
 // from before the bot first started, a room the bot manages.
 import type { Logger } from '../config/logging.ts';
+import { StorageUnavailableError } from '../storage/errors.ts';
 import type { Metrics } from './health.ts';
 import type { SyncDelivery } from './sync-client.ts';
 import type { RawEvent, RoomHandler, RoomKind } from './types.ts';
@@ -15,6 +16,9 @@ export interface InviteHandler {
   handleInvite(roomId: string, invite: RawEvent): Promise<void>;
 }
 
+/** Told to a person whose message could not be handled because the database is down. */
+export type OutageReply = (roomId: string, event: RawEvent) => Promise<void>;
+
 export interface RouterOptions {
   botUserId: string;
   directory: RoomDirectory;
@@ -22,6 +26,8 @@ export interface RouterOptions {
   invites: InviteHandler;
   logger: Logger;
   metrics: Metrics;
+  /** Answers a message that arrived while the database could not be reached. */
+  onOutage?: OutageReply;
 }
 
 /** Events worth a handler's attention; receipts, typing and most state are not. */
@@ -62,7 +68,15 @@ export class Router {
     const { event, roomId } = delivery;
     const ignored = shouldIgnore(event, this.options.botUserId);
     if (ignored) return;
-    const kind = await this.options.directory.kindOf(roomId);
+    let kind: RoomKind | undefined;
+    try {
+      kind = await this.options.directory.kindOf(roomId);
+    } catch (error) {
+      if (!(error instanceof StorageUnavailableError)) throw error;
+      logger.warn({ roomId, eventId: event.event_id, err: error }, 'event not handled: database unavailable');
+      if (event.type === 'm.room.message') await this.options.onOutage?.(roomId, event);
+      return;
+    }
     if (!kind) {
       logger.debug({ roomId, eventId: event.event_id }, 'event from a room the bot does not manage');
       return;

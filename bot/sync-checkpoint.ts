@@ -1,15 +1,21 @@
 // Decides when a sync position may be saved: only once every event of that sync
 // batch, and of every batch before it, has been handled. Batches are handled
 // concurrently (rooms are independent), so completion can arrive out of order.
+// A failed save (database down) is reported and retried with the next position; it
+// never stops the bot, and the position only ever moves forward.
 
 export class SyncCheckpoint {
   private nextSequence = 0;
   private readonly pending = new Map<number, { token: string; done: boolean }>();
   private readonly save: (token: string) => Promise<void>;
+  private readonly onSaveError: (error: unknown) => void;
+  /** The newest position that may be saved but is not saved yet. */
+  private unsaved: string | undefined;
   private saving: Promise<void> = Promise.resolve();
 
-  constructor(save: (token: string) => Promise<void>) {
+  constructor(save: (token: string) => Promise<void>, onSaveError: (error: unknown) => void = () => {}) {
     this.save = save;
+    this.onSaveError = onSaveError;
   }
 
   /** Registers a batch; call `done` when all of its work has finished. */
@@ -25,20 +31,29 @@ export class SyncCheckpoint {
     };
   }
 
-  /** Resolves when every save started so far has finished. */
+  /** Resolves when every save started so far has been tried (never rejects). */
   flushed(): Promise<void> {
     return this.saving;
   }
 
   private advance(): void {
-    let latest: string | undefined;
     for (const [sequence, entry] of [...this.pending].sort(([a], [b]) => a - b)) {
       if (!entry.done) break;
-      latest = entry.token;
+      this.unsaved = entry.token;
       this.pending.delete(sequence);
     }
-    if (latest === undefined) return;
-    const token = latest;
-    this.saving = this.saving.then(() => this.save(token));
+    this.saving = this.saving.then(() => this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    const token = this.unsaved;
+    if (token === undefined) return;
+    try {
+      await this.save(token);
+      if (this.unsaved === token) this.unsaved = undefined;
+    } catch (error) {
+      // Kept in `unsaved`: the next batch (at least every long-poll timeout) tries again.
+      this.onSaveError(error);
+    }
   }
 }

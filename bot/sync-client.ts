@@ -26,6 +26,8 @@ export interface DurableSyncOptions {
   dispatch: (delivery: SyncDelivery, initial: boolean) => Promise<void>;
   /** Long-poll timeout of /sync. */
   syncTimeoutMs?: number;
+  /** A sync position could not be saved (it is tried again with the next batch). */
+  onSaveError?: (error: unknown) => void;
 }
 
 export class DurableSyncClient extends MatrixClient {
@@ -39,7 +41,7 @@ export class DurableSyncClient extends MatrixClient {
     super(options.homeserverUrl, options.accessToken, new MemoryStorageProvider());
     this.position = options.position;
     this.dispatch = options.dispatch;
-    this.checkpoint = new SyncCheckpoint((token) => this.position.save(token));
+    this.checkpoint = new SyncCheckpoint((token) => this.position.save(token), options.onSaveError);
     this.syncingTimeout = options.syncTimeoutMs ?? 30_000;
   }
 

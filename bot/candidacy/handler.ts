@@ -191,10 +191,9 @@ export class CandidacyHandler implements RoomHandler {
         return;
       }
       const replyLang = this.replyLanguage(result.effects, lang);
-      if (!result.accepted) {
-        await this.sendReplies(roomId, event.event_id, result.replies, replyLang, candidacy);
-        return;
-      }
+      // Even a refused answer or a read-only command is recorded (event id and reply, the
+      // conversation unchanged): delivered again after later events, it must not be read
+      // anew against a conversation that has moved on.
       const change = this.changeFor(event, candidacy, stored, result, questionnaire, replyLang);
       try {
         const outcome = await this.ctx.storage.candidacies.update(candidacy, change);

@@ -3,6 +3,7 @@
 // (campaign dates, planned deliveries), so nothing is lost when the process stops:
 // the first run after a start catches up. One run at a time; a request during a run
 // makes exactly one more run afterwards.
+import { StorageUnavailableError } from '../../storage/errors.ts';
 import type { Logger } from '../../config/logging.ts';
 import type { Clock } from '../clock.ts';
 
@@ -49,7 +50,13 @@ export class Scheduler {
           try {
             await this.#work();
           } catch (error) {
-            this.#logger.error({ err: error }, 'organisers scheduler run failed');
+            // A database outage is expected now and then: the next run catches up.
+            if (error instanceof StorageUnavailableError) {
+              this.#logger.warn(
+                { error: error.message },
+                'organisers scheduler run skipped: database unavailable',
+              );
+            } else this.#logger.error({ err: error }, 'organisers scheduler run failed');
           }
         } while (this.#again && !this.#stopped);
       } finally {

@@ -310,10 +310,21 @@ export class OrganiserService {
       by,
       rooms,
     });
-    for (const c of what.review) {
-      await this.ctx.storage.candidacies.updateWithRetry(c.id, (current) =>
-        current.status === 'submitted' ? { by, at: now, status: 'under_review' } : null,
+    // Through each conversation, so its snapshot and its status change together (drafts are
+    // frozen, submitted dossiers go under review); once per campaign closing.
+    const candidacyService = this.ctx.services.candidacy;
+    for (const c of [...what.review, ...what.freeze]) {
+      const closed = await candidacyService?.applySystemEvent?.(
+        c.id,
+        { type: 'close' },
+        `close:${campaignId}`,
+        by,
       );
+      if (closed === undefined && what.review.includes(c)) {
+        await this.ctx.storage.candidacies.updateWithRetry(c.id, (current) =>
+          current.status === 'submitted' ? { by, at: now, status: 'under_review' } : null,
+        );
+      }
     }
     const outcome = await this.store.transition(campaignId, by, now, (current) =>
       current.status === 'open' ? closeCampaign(current, now) : { ok: true, campaign: current },
@@ -346,6 +357,15 @@ export class OrganiserService {
       .filter((c) => decided.has(c.id) && c.status !== 'withdrawn')
       .map((c) => ({ roomId: c.roomId, language: c.language }));
     const candidacyRooms = rooms.length;
+    // Each decided candidacy's conversation learns its level (status "decided"), once.
+    for (const decision of await this.ctx.storage.jury.listDecisions(campaignId)) {
+      await this.ctx.services.candidacy?.applySystemEvent?.(
+        decision.candidacyId,
+        { type: 'decide', level: decision.level },
+        `decide:${decision.candidacyId}:${decision.version}`,
+        by,
+      );
+    }
     if (this.ctx.rooms.announcements) rooms.push({ roomId: this.ctx.rooms.announcements, language: null });
     await this.planBroadcast({
       id: `results:${campaignId}`,

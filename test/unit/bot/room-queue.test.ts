@@ -74,4 +74,24 @@ describe('SyncCheckpoint', () => {
     await checkpoint.flushed();
     expect(saved).toEqual(['t2', 't3']);
   });
+
+  it('a failed save is reported, never thrown, and retried with the next position', async () => {
+    const saved: string[] = [];
+    const errors: string[] = [];
+    let down = true;
+    const checkpoint = new SyncCheckpoint(
+      async (token) => {
+        if (down) throw new Error(`database down (${token})`);
+        saved.push(token);
+      },
+      (error) => errors.push((error as Error).message),
+    );
+    checkpoint.begin('t1').done();
+    await checkpoint.flushed();
+    expect(errors).toEqual(['database down (t1)']);
+    down = false;
+    checkpoint.begin('t2').done();
+    await checkpoint.flushed();
+    expect(saved).toEqual(['t2']);
+  });
 });
