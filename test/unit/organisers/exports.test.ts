@@ -117,6 +117,8 @@ describe('exports', () => {
   it('dossiers: one HTML file per dossier, candidate text escaped; Markdown on request', async () => {
     const h = await setUp();
     await addCandidacy(h, 'tnl-2026', { name: 'Plouguerneau', answers: FULL_ANSWERS });
+    // Creation order decides file numbers: a second later, so the two never tie.
+    h.clock.set('+1000');
     await addCandidacy(h, 'tnl-2026', { name: 'Brest' });
     const html = files(
       await buildExport(h.storage, 'tnl-2026', 'dossiers', {
