@@ -104,7 +104,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
   let current = 'starting';
   const step = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
     current = what;
-    write(`demo: ${what}`);
+    write(`demo: [${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${what}`);
     const value = await run();
     steps.push(what);
     return value;
