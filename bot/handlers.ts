@@ -24,6 +24,8 @@ export function createHandlers(ctx: BotContext, directory: StoredRoomDirectory):
   const starter = new CandidacyStarter(ctx, catalog, directory);
   const jury = createJuryService(ctx);
   const organisers = createOrganisers(ctx, { onCampaignChanged: () => catalog.campaignChanged() });
+  // Reminders to jurors before the jury deadline: stored dates, re-checked periodically.
+  const stopJuryScheduler = jury.startScheduler();
   ctx.services.candidacy = candidacy;
   ctx.services.jury = jury;
   ctx.services.organisers = organisers.service;
@@ -35,11 +37,12 @@ export function createHandlers(ctx: BotContext, directory: StoredRoomDirectory):
     catalog,
     async reconcile() {
       await ctx.services.organisers?.reconcile();
+      // Dossiers, questions, replies and decisions left unsent, and due juror reminders.
       await ctx.services.jury?.reconcile?.();
-      await ctx.services.jury?.syncDossiers();
     },
     stop() {
       organisers.stop();
+      stopJuryScheduler();
     },
   };
 }
