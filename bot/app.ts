@@ -50,8 +50,13 @@ function routeSdkLogs(logger: Logger): void {
     debug: () => {},
     info: (module: string, ...args: unknown[]) => sdk.info({ sdkModule: module }, text(args)),
     warn: (module: string, ...args: unknown[]) => sdk.warn({ sdkModule: module }, text(args)),
-    // The SDK logs every failed request as an error, also those the bot expects and handles.
-    error: (module: string, ...args: unknown[]) => sdk.warn({ sdkModule: module }, text(args)),
+    // The SDK logs every failed request as an error, also those the bot expects and handles
+    // (a missing m.direct account data at first start): "not found" is only worth a debug line.
+    error: (module: string, ...args: unknown[]) => {
+      const message = text(args);
+      if (message.includes('M_NOT_FOUND')) sdk.debug({ sdkModule: module }, message);
+      else sdk.warn({ sdkModule: module }, message);
+    },
   });
 }
 

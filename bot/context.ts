@@ -31,6 +31,8 @@ export interface BotServices {
     relayCandidateReply(candidacyId: string, sender: string, text: string, eventId: string): Promise<void>;
     /** Re-sends whatever an interruption left unsent (dossiers, questions, decisions); idempotent. */
     reconcile?(): Promise<void>;
+    /** Whether a juror's question to this candidacy still waits for the candidate's reply. */
+    hasWaitingQuestion?(candidacyId: string): Promise<boolean>;
   };
   candidacy?: {
     /** Sends a message to a candidacy's room in that room's language (`key`: idempotency key). */

@@ -131,6 +131,17 @@ export class CandidacyHandler implements RoomHandler {
       return;
     }
 
+    if (parsed.kind === 'text' && (await this.isReplyToJury(candidacy, parsed.text))) {
+      // The rebuttal step: while a juror's question waits, plain text is the candidate's reply.
+      await this.ctx.services.jury?.relayCandidateReply(
+        candidacy.id,
+        event.sender,
+        parsed.text,
+        event.event_id,
+      );
+      return;
+    }
+
     void this.ctx.messenger.typing(roomId, true);
     try {
       await this.converse(roomId, event, candidacy, parsed, lang, log);
@@ -288,13 +299,6 @@ export class CandidacyHandler implements RoomHandler {
     if (submittedNow || (answered && candidacy.status === 'submitted')) {
       await this.ctx.services.jury?.syncDossiers(candidacy.id);
     }
-    if (!answered && candidacy.status !== 'draft' && event.type === 'm.room.message') {
-      // Outside the questionnaire (e.g. a reply to a juror's question): the jury side decides.
-      const text = typeof event.content.body === 'string' ? event.content.body : '';
-      if (text && !text.trim().startsWith('!')) {
-        await this.ctx.services.jury?.relayCandidateReply(candidacy.id, event.sender, text, event.event_id);
-      }
-    }
   }
 
   private toConversationEvent(
@@ -383,6 +387,12 @@ export class CandidacyHandler implements RoomHandler {
         ...(message.poll && ids[1] ? { pollEventId: ids[1] } : {}),
       });
     } else this.prompts.delete(roomId);
+  }
+
+  private async isReplyToJury(candidacy: Candidacy, text: string): Promise<boolean> {
+    if (candidacy.status === 'draft' || candidacy.status === 'withdrawn' || text.trim().startsWith('!'))
+      return false;
+    return (await this.ctx.services.jury?.hasWaitingQuestion?.(candidacy.id)) ?? false;
   }
 
   /** Sends the replies saved with the candidacy's last change (idempotent). */
