@@ -1,9 +1,6 @@
 // Scale of state: the bot over a database holding 10,000 candidacies.
 // A. On an empty database: time from process start to the "ready" log line and resident
-//    memory; then conversations become active (a person answers one question in each of
-//    10 candidacy rooms, to warm up, then of 100 more) and the bot's memory is read after a
-//    full garbage collection (through the inspector): memory per active conversation is
-//    the heap's growth over the 100, divided by 100.
+//    memory.
 // B. 10,000 drafts, at every stage from just started to every question answered, each
 //    written like storage writes it (answers, audit, and the conversation snapshot that
 //    flows/conversation.ts reaches after those answers, computed in-process; see
@@ -11,9 +8,13 @@
 //    at start-up (a counting proxy sits in front of the database).
 // C. Submitted candidacies are added (their jury dossiers recorded as already posted) and
 //    the bot restarts again: the jury and organiser catch-up now runs before "ready".
+// D. Back on the empty database, conversations become active (a person answers one
+//    question in each of 10 candidacy rooms, to warm up, then of 100 more) and the bot's
+//    memory is read after a full garbage collection (through the inspector): memory per
+//    active conversation is the heap's growth over the 100, divided by 100.
 // Each start waits at most --ready-timeout-s for "ready".
 //
-// Usage: node bench/scale.ts [--drafts 10000] [--submitted 1500] [--active 100] [--ready-timeout-s 60]
+// Usage: node bench/scale.ts [--drafts 10000] [--submitted 1500] [--active 100] [--ready-timeout-s 45]
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -46,7 +47,7 @@ const { values } = parseArgs({
     active: { type: 'string', default: '100' },
     'warmup-active': { type: 'string', default: '10' },
     'rooms-per-person': { type: 'string', default: '10' },
-    'ready-timeout-s': { type: 'string', default: '60' },
+    'ready-timeout-s': { type: 'string', default: '45' },
   },
 });
 const drafts = Number(values.drafts);
@@ -235,8 +236,49 @@ await runBench('scale', 300_000, async (resources) => {
   resources.dropDatabaseAtEnd(env.mongodbUri, emptyDb);
   progress('starting the bot on an empty database');
   const empty = await startBot('empty database', emptyDb);
+  progress(`ready after ${num(empty.readyMs / 1000)} s; seeding drafts`);
+
+  // B. 10,000 drafts.
+  const dbName = `bench_scale_${runId}`;
+  resources.dropDatabaseAtEnd(env.mongodbUri, dbName);
+  const storage = await openStorage({ uri: env.mongodbUri, dbName, serverSelectionTimeoutMS: 3000 });
+  resources.add(() => storage.close());
+  const campaign = await seedOpenCampaign(storage, { questionnaire: 'tnl-2026' });
+  let seedStarted = performance.now();
+  const snapshotKb = (await seed(storage, dbName, campaign, 'draft', drafts)) / 1024;
+  const seedDraftsS = (performance.now() - seedStarted) / 1000;
+  const count = async () => {
+    let n = 0;
+    let answers = 0;
+    for await (const c of storage.candidacies.listByCampaign(campaign.id)) {
+      n += 1;
+      answers += Object.keys(c.answers).length;
+    }
+    return { n, answers };
+  };
+  const stored = await count();
+  console.log(
+    `seeded ${stored.n} drafts in ${seedDraftsS.toFixed(0)} s (${(stored.answers / stored.n).toFixed(1)} answers each on average, ` +
+      `conversation snapshots ${snapshotKb.toFixed(1)} KB on average)`,
+  );
+  progress('starting the bot on the drafts');
+  const withDrafts = await startBot(`${stored.n} drafts`, dbName);
+  progress(`ready: ${withDrafts.ready} after ${num(withDrafts.readyMs / 1000)} s`);
+
+  // C. Submitted candidacies join, and the bot restarts.
+  seedStarted = performance.now();
+  if (submitted > 0) await seed(storage, dbName, campaign, 'submitted', submitted);
+  const seedSubmittedS = (performance.now() - seedStarted) / 1000;
+  const all = await count();
+  progress(`starting the bot on ${all.n} candidacies`);
+  const withSubmitted =
+    submitted > 0 ? await startBot(`${all.n} (${submitted} submitted)`, dbName) : undefined;
+
+  // D. Back on the empty database (no clock tick loading thousands of candidacies meanwhile):
+  //    conversations become active.
+  progress('restarting on the empty database; activating conversations');
+  await startBot('empty database, again', emptyDb);
   const current = bot as BotProcess;
-  progress(`ready after ${num(empty.readyMs / 1000)} s; activating conversations`);
   const emptyStorage = await openStorage({
     uri: env.mongodbUri,
     dbName: emptyDb,
@@ -288,7 +330,7 @@ await runBench('scale', 300_000, async (resources) => {
   progress(`${opened} active`);
   await activate(active + warmupActive - opened);
   points.push({ active: opened, ...(await settled()) });
-  progress(`${opened} active; seeding drafts`);
+  progress(`${opened} active`);
   const activeFinds = proxy.records
     .slice(readsFrom)
     .filter((r) => r.collection === 'candidacies' && r.command === 'find').length;
@@ -296,42 +338,6 @@ await runBench('scale', 300_000, async (resources) => {
   const first = points[1] as (typeof points)[number];
   const perHeap = (last.heap - first.heap) / (last.active - first.active);
   const perRss = (last.rss - first.rss) / (last.active - first.active);
-
-  // B. 10,000 drafts.
-  const dbName = `bench_scale_${runId}`;
-  resources.dropDatabaseAtEnd(env.mongodbUri, dbName);
-  const storage = await openStorage({ uri: env.mongodbUri, dbName, serverSelectionTimeoutMS: 3000 });
-  resources.add(() => storage.close());
-  const campaign = await seedOpenCampaign(storage, { questionnaire: 'tnl-2026' });
-  let seedStarted = performance.now();
-  const snapshotKb = (await seed(storage, dbName, campaign, 'draft', drafts)) / 1024;
-  const seedDraftsS = (performance.now() - seedStarted) / 1000;
-  const count = async () => {
-    let n = 0;
-    let answers = 0;
-    for await (const c of storage.candidacies.listByCampaign(campaign.id)) {
-      n += 1;
-      answers += Object.keys(c.answers).length;
-    }
-    return { n, answers };
-  };
-  const stored = await count();
-  console.log(
-    `seeded ${stored.n} drafts in ${seedDraftsS.toFixed(0)} s (${(stored.answers / stored.n).toFixed(1)} answers each on average, ` +
-      `conversation snapshots ${snapshotKb.toFixed(1)} KB on average)`,
-  );
-  progress('starting the bot on the drafts');
-  const withDrafts = await startBot(`${stored.n} drafts`, dbName);
-  progress(`ready: ${withDrafts.ready} after ${num(withDrafts.readyMs / 1000)} s`);
-
-  // B. Submitted candidacies join, and the bot restarts.
-  seedStarted = performance.now();
-  if (submitted > 0) await seed(storage, dbName, campaign, 'submitted', submitted);
-  const seedSubmittedS = (performance.now() - seedStarted) / 1000;
-  const all = await count();
-  progress(`starting the bot on ${all.n} candidacies`);
-  const withSubmitted =
-    submitted > 0 ? await startBot(`${all.n} (${submitted} submitted)`, dbName) : undefined;
 
   const starts = [empty, withDrafts, ...(withSubmitted ? [withSubmitted] : [])];
   console.log(
