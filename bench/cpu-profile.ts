@@ -1,6 +1,7 @@
 // Summarises a V8 CPU profile (.cpuprofile, from node --cpu-prof): self time by
 // module (our folders, each npm package, Node internals) and the busiest functions.
-// Usage: node bench/cpu-profile.ts FILE.cpuprofile [--top 25]
+// Usage: node bench/cpu-profile.ts FILE.cpuprofile [--top 25] [--skip-s 15]
+//   --skip-s: leave out the first seconds (start-up: module loading, type stripping).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { table } from './lib/stats.ts';
@@ -20,17 +21,23 @@ interface CpuProfile {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string', default: '25' } },
+  options: { top: { type: 'string', default: '25' }, 'skip-s': { type: 'string', default: '0' } },
 });
 const file = positionals[0];
 if (!file) {
-  console.error('usage: node bench/cpu-profile.ts FILE.cpuprofile [--top 25]');
+  console.error('usage: node bench/cpu-profile.ts FILE.cpuprofile [--top 25] [--skip-s 15]');
   process.exit(2);
 }
 const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+const skipUs = Number(values['skip-s']) * 1e6;
+let elapsedUs = 0;
+profile.samples.forEach((id, i) => {
+  const delta = profile.timeDeltas[i] ?? 0;
+  elapsedUs += delta;
+  if (elapsedUs >= skipUs) selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
+});
 
 export function moduleOf(url: string, name: string): string {
   if (!url) return name.startsWith('(') ? name : '(native)';
@@ -57,7 +64,8 @@ for (const [id, us] of selfUs) {
 const pct = (us: number) => `${((us / total) * 100).toFixed(1)} %`;
 const busy = total - (modules.get('(idle)') ?? 0);
 console.log(
-  `${file}: ${((profile.endTime - profile.startTime) / 1e6).toFixed(1)} s profiled, ${(busy / 1e6).toFixed(2)} s busy`,
+  `${file}: ${((profile.endTime - profile.startTime) / 1e6).toFixed(1)} s profiled` +
+    `${skipUs ? ` (first ${skipUs / 1e6} s left out)` : ''}, ${(busy / 1e6).toFixed(2)} s busy`,
 );
 console.log(
   table(

@@ -6,6 +6,7 @@
 //    flows/conversation.ts reaches after those answers, computed in-process; see
 //    lib/candidacies.ts). The bot restarts on them: ready time, memory, and what it read
 //    at start-up (a counting proxy sits in front of the database).
+//    Then it is watched idle for --idle-s (the organisers' clock ticks every 30 s).
 // C. Submitted candidacies are added (their jury dossiers recorded as already posted) and
 //    the bot restarts again: the jury and organiser catch-up now runs before "ready".
 // D. Back on the empty database, conversations become active (a person answers one
@@ -48,6 +49,8 @@ const { values } = parseArgs({
     'warmup-active': { type: 'string', default: '10' },
     'rooms-per-person': { type: 'string', default: '10' },
     'ready-timeout-s': { type: 'string', default: '45' },
+    /** How long the bot is watched doing nothing on the drafts (the organisers' clock ticks every 30 s). */
+    'idle-s': { type: 'string', default: '30' },
   },
 });
 const drafts = Number(values.drafts);
@@ -56,6 +59,7 @@ const active = Number(values.active);
 const warmupActive = Number(values['warmup-active']);
 const roomsPerPerson = Number(values['rooms-per-person']);
 const readyTimeoutMs = Number(values['ready-timeout-s']) * 1000;
+const idleMs = Number(values['idle-s']) * 1000;
 const COMMAND = `npm run bench:scale -- --drafts ${drafts} --submitted ${submitted} --active ${active}`;
 const DRAFT_TEMPLATES = 17;
 const SUBMITTED_TEMPLATES = 3;
@@ -263,7 +267,28 @@ await runBench('scale', 300_000, async (resources) => {
   );
   progress('starting the bot on the drafts');
   const withDrafts = await startBot(`${stored.n} drafts`, dbName);
-  progress(`ready: ${withDrafts.ready} after ${num(withDrafts.readyMs / 1000)} s`);
+  progress(`ready: ${withDrafts.ready} after ${num(withDrafts.readyMs / 1000)} s; watching it idle`);
+  // Idle: nobody writes; what does the bot still do with the stored candidacies?
+  const idle = { cpu: NaN, bytes: NaN, commands: NaN, peakRss: NaN, seconds: idleMs / 1000 };
+  if (withDrafts.ready && idleMs > 0) {
+    const before = await botMetrics(bot as BotProcess);
+    const from = proxy.records.length;
+    let peak = 0;
+    const until = performance.now() + idleMs;
+    while (performance.now() < until) {
+      await sleep(500);
+      const m = await botMetrics(bot as BotProcess);
+      peak = Math.max(peak, m.get('tnl_process_resident_memory_bytes') ?? 0);
+    }
+    const after = await botMetrics(bot as BotProcess);
+    const seen = proxy.records.slice(from).filter((r) => !MONITORING.has(r.command));
+    idle.cpu =
+      (after.get('tnl_process_cpu_seconds_total') ?? NaN) -
+      (before.get('tnl_process_cpu_seconds_total') ?? NaN);
+    idle.bytes = seen.reduce((a, r) => a + r.replyBytes, 0);
+    idle.commands = seen.length;
+    idle.peakRss = peak;
+  }
 
   // C. Submitted candidacies join, and the bot restarts.
   seedStarted = performance.now();
@@ -384,6 +409,11 @@ await runBench('scale', 300_000, async (resources) => {
       ),
     );
   }
+  console.log(
+    `\nIdle for ${idle.seconds} s on ${stored.n} drafts (nobody writes): bot CPU ${num(idle.cpu)} s ` +
+      `(${num((idle.cpu / idle.seconds) * 100, 0)} % of a core), ${idle.commands} database commands, ` +
+      `${mb(idle.bytes)} read, RSS peak ${mb(idle.peakRss)}`,
+  );
   console.log(`\nActive conversations (a person answered one question in each), after a full GC`);
   console.log(
     table(
@@ -421,6 +451,12 @@ await runBench('scale', 300_000, async (resources) => {
           },
         ]
       : []),
+    {
+      metric: `Idle ${idle.seconds} s over ${stored.n} drafts: bot CPU, database reads, RSS peak`,
+      value: `${num((idle.cpu / idle.seconds) * 100, 0)} % of a core, ${mb(idle.bytes)} read, ${mb(idle.peakRss)}`,
+      target: 'idle ones cost nothing',
+      command: COMMAND,
+    },
     {
       metric: `Memory per active conversation (${first.active} to ${last.active} active, after GC)`,
       value: `heap ${num(perHeap / 1024, 1)} KB, RSS ${num(perRss / 1024, 1)} KB; RSS with ${opened} active: ${mb(last.rss)}`,
