@@ -59,7 +59,7 @@ const BENCHES: Bench[] = [
           command,
         },
         {
-          metric: 'Storage: time per answer saved, 100 candidacies at once',
+          metric: 'Storage: time per answer saved, candidacies answering at once',
           value: times,
           target: '-',
           command,
