@@ -486,11 +486,11 @@ const MAKERS: Record<string, Make> = {
 
 /**
  * Weights of each category. Events the bot must leave unanswered (reactions, redactions,
- * unknown types, notices) weigh almost half: every reply is one more event for the
+ * unknown types, notices) weigh about half: every reply is one more event for the
  * homeserver to store, and the homeserver sets the pace of this test.
  */
 const CANDIDACY_MIX: Array<[string, number]> = [
-  ['hugeBody', 3],
+  ['hugeBody', 2],
   ['longLine', 2],
   ['manyLines', 2],
   ['html', 12],
@@ -512,14 +512,14 @@ const CANDIDACY_MIX: Array<[string, number]> = [
   ['unknownMsgtype', 2],
   ['noMsgtype', 1],
   ['oddBody', 2],
-  ['notice', 6],
+  ['notice', 8],
   ['editUnknown', 5],
   ['editOwn', 5],
   ['editMalformed', 4],
-  ['reaction', 30],
+  ['reaction', 40],
   ['reactionMalformed', 5],
-  ['redaction', 12],
-  ['unknownType', 15],
+  ['redaction', 15],
+  ['unknownType', 20],
   ['pollResponse', 8],
 ];
 
