@@ -147,8 +147,12 @@ export async function startBot(
       : {},
   );
 
-  await handlers.reconcile();
   await client.start(SYNC_FILTER);
+  // Catching up (deadlines passed while down, dossiers or messages left unsent) can take a
+  // while on a large campaign: it runs beside the sync, not before the bot is ready.
+  const catchUp = handlers
+    .reconcile()
+    .catch((error: unknown) => logger.error({ err: error }, 'catch-up at start failed'));
   logger.info({ userId, homeserver: config.homeserver.url, healthPort: health.port, rooms }, 'ready');
 
   return {
@@ -156,6 +160,7 @@ export async function startBot(
     healthPort: health.port,
     storage,
     async stop() {
+      await catchUp;
       handlers.stop();
       client.stop();
       await queue.drain();

@@ -186,12 +186,18 @@ export class MatrixMessenger implements Messenger {
         ),
       );
     }
-    if (last) {
-      for (const [index, key] of (message.quickReplies ?? []).entries()) {
-        await this.react(roomId, last, key, {
-          idempotencyKey: `${options?.idempotencyKey ?? last}:react:${index}`,
-        });
-      }
+    if (last && message.quickReplies?.length) {
+      // Quick-reply reactions are a convenience (typing the answer always works): they go
+      // out in the background, so the room's next message does not wait for them.
+      const keys = message.quickReplies;
+      const base = options?.idempotencyKey ?? last;
+      void (async () => {
+        for (const [index, key] of keys.entries()) {
+          await this.react(roomId, last, key, { idempotencyKey: `${base}:react:${index}` });
+        }
+      })().catch((error: unknown) =>
+        this.logger.warn({ roomId, err: error }, 'quick-reply reactions not all sent'),
+      );
     }
     return ids;
   }

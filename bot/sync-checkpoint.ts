@@ -2,7 +2,9 @@
 // batch, and of every batch before it, has been handled. Batches are handled
 // concurrently (rooms are independent), so completion can arrive out of order.
 // A failed save (database down) is reported and retried with the next position; it
-// never stops the bot, and the position only ever moves forward.
+// never stops the bot, and the position only ever moves forward. Saves are spaced by
+// `minIntervalMs`: only the newest position matters, and a write per long-poll answer
+// would cost a database round trip per message.
 
 export class SyncCheckpoint {
   private nextSequence = 0;
@@ -12,10 +14,18 @@ export class SyncCheckpoint {
   /** The newest position that may be saved but is not saved yet. */
   private unsaved: string | undefined;
   private saving: Promise<void> = Promise.resolve();
+  private readonly minIntervalMs: number;
+  private lastSaveAt = 0;
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(save: (token: string) => Promise<void>, onSaveError: (error: unknown) => void = () => {}) {
+  constructor(
+    save: (token: string) => Promise<void>,
+    onSaveError: (error: unknown) => void = () => {},
+    minIntervalMs = 1000,
+  ) {
     this.save = save;
     this.onSaveError = onSaveError;
+    this.minIntervalMs = minIntervalMs;
   }
 
   /** Registers a batch; call `done` when all of its work has finished. */
@@ -31,8 +41,13 @@ export class SyncCheckpoint {
     };
   }
 
-  /** Resolves when every save started so far has been tried (never rejects). */
+  /** Saves the newest handled position now (shutdown, tests); never rejects. */
   flushed(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.saving = this.saving.then(() => this.flush());
+    }
     return this.saving;
   }
 
@@ -42,13 +57,20 @@ export class SyncCheckpoint {
       this.unsaved = entry.token;
       this.pending.delete(sequence);
     }
-    this.saving = this.saving.then(() => this.flush());
+    if (this.unsaved === undefined || this.timer) return;
+    const wait = Math.max(0, this.lastSaveAt + this.minIntervalMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.saving = this.saving.then(() => this.flush());
+    }, wait);
+    this.timer.unref();
   }
 
   private async flush(): Promise<void> {
     const token = this.unsaved;
     if (token === undefined) return;
     try {
+      this.lastSaveAt = Date.now();
       await this.save(token);
       if (this.unsaved === token) this.unsaved = undefined;
     } catch (error) {

@@ -15,6 +15,8 @@ export class CandidacyCatalog {
   private readonly byRoomId = new Map<string, Candidacy>();
   private readonly campaigns = new Map<string, { campaign: Campaign; readAt: number }>();
   private readonly questionnaires = new Map<string, Questionnaire>();
+  /** People's chosen languages: read once, then kept (the bot is the only writer). */
+  private readonly languages = new Map<string, string | null>();
 
   constructor(storage: Storage) {
     this.storage = storage;
@@ -54,6 +56,20 @@ export class CandidacyCatalog {
     const candidacy = await this.storage.candidacies.get(id);
     if (candidacy) this.remember(candidacy);
     return candidacy;
+  }
+
+  /** A person's chosen language, or null if they never chose one. */
+  async language(userId: string): Promise<string | null> {
+    if (this.languages.has(userId)) return this.languages.get(userId) ?? null;
+    const language = await this.storage.botState.getLanguage(userId);
+    if (this.languages.size > MAX_CANDIDACIES) this.languages.clear();
+    this.languages.set(userId, language);
+    return language;
+  }
+
+  async setLanguage(userId: string, language: string): Promise<void> {
+    await this.storage.botState.setLanguage(userId, language);
+    this.languages.set(userId, language);
   }
 
   /** Forgets cached campaigns (after an organiser changed one). */

@@ -21,6 +21,8 @@ import { readConversation, writeConversation, type BotConversation } from './sto
 import type { CandidacyCatalog } from './catalog.ts';
 
 const MAX_ATTEMPTS = 5;
+/** Show "typing…" when handling a message takes longer than this. */
+const TYPING_AFTER_MS = 400;
 const USER_ID = /^@[a-z0-9._=\-/+]+:[A-Za-z0-9.-]+(:\d{1,5})?$/;
 
 /** Who may act in a candidacy room. */
@@ -142,11 +144,18 @@ export class CandidacyHandler implements RoomHandler {
       return;
     }
 
-    void this.ctx.messenger.typing(roomId, true);
+    // "Typing…" only when the answer takes a while: a quick reply needs no notice, and each
+    // notification costs the homeserver and every client in the room a sync wake-up.
+    let typing = false;
+    const slow = setTimeout(() => {
+      typing = true;
+      void this.ctx.messenger.typing(roomId, true);
+    }, TYPING_AFTER_MS);
     try {
       await this.converse(roomId, event, candidacy, parsed, lang, log);
     } finally {
-      void this.ctx.messenger.typing(roomId, false);
+      clearTimeout(slow);
+      if (typing) void this.ctx.messenger.typing(roomId, false);
       void this.ctx.messenger.readReceipt(roomId, event.event_id);
     }
   }
@@ -282,7 +291,7 @@ export class CandidacyHandler implements RoomHandler {
     replyLang: string,
   ): Promise<void> {
     for (const effect of result.effects) {
-      if (effect.type === 'language') await this.ctx.storage.botState.setLanguage(effect.person, effect.lang);
+      if (effect.type === 'language') await this.catalog.setLanguage(effect.person, effect.lang);
     }
     await this.sendReplies(roomId, event.event_id, result.replies, replyLang, candidacy);
     if (candidacy.collectivite && candidacy.collectivite.name !== before.collectivite?.name) {
@@ -464,11 +473,7 @@ export class CandidacyHandler implements RoomHandler {
   }
 
   private async languageOf(userId: string, candidacy: Candidacy): Promise<string> {
-    return (
-      (await this.ctx.storage.botState.getLanguage(userId)) ??
-      candidacy.language ??
-      this.ctx.config.bot.defaultLanguage
-    );
+    return (await this.catalog.language(userId)) ?? candidacy.language ?? this.ctx.config.bot.defaultLanguage;
   }
 
   /** `!inviter @user:server`: the lead adds a co-editor, who is invited to the room. */

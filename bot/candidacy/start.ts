@@ -35,7 +35,7 @@ export class CandidacyStarter implements InviteHandler, RoomHandler {
   }
 
   private async languageOf(userId: string): Promise<string> {
-    return (await this.ctx.storage.botState.getLanguage(userId)) ?? this.ctx.config.bot.defaultLanguage;
+    return (await this.catalog.language(userId)) ?? this.ctx.config.bot.defaultLanguage;
   }
 
   /** An invitation: a configured room is simply joined; any other is a person's direct chat. */
@@ -70,7 +70,7 @@ export class CandidacyStarter implements InviteHandler, RoomHandler {
     if (language) {
       const wanted = (language[2] ?? '').toLowerCase();
       if (isSupportedLanguage(wanted)) {
-        await this.ctx.storage.botState.setLanguage(event.sender, wanted);
+        await this.catalog.setLanguage(event.sender, wanted);
         await this.ctx.messenger.send(roomId, notice(translator(wanted, 'bot')('languageSet')), {
           idempotencyKey: key,
         });

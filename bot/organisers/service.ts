@@ -69,6 +69,8 @@ export class OrganiserService {
   readonly #onCampaignChanged: () => void;
   readonly #questionnaires = new Map<string, Questionnaire>();
   readonly #forced = new Set<string>();
+  /** Closed campaigns already checked for a closing cut short, in this process. */
+  readonly #repaired = new Set<string>();
   #seeded = false;
 
   constructor(ctx: BotContext, options: OrganiserServiceOptions = {}) {
@@ -201,9 +203,15 @@ export class OrganiserService {
     const now = this.ctx.clock.now();
     for (const campaign of await this.store.campaigns()) {
       if (campaign.status === 'draft' || campaign.status === 'published') continue;
-      const candidacies = await this.store.candidacies(campaign.id);
       const broadcasts = await this.ctx.storage.broadcasts.list({ campaignId: campaign.id });
       const remindersDone = new Set(broadcasts.filter((b) => b.kind === 'reminder').map((b) => b.id));
+      // Reading every candidacy costs as much as the campaign is large: only when the time
+      // alone calls for an action, or once per process for a closed campaign (to repair a
+      // closing a crash cut short).
+      const dueByTime = decide({ now, campaign, candidacies: [], remindersDone }).length > 0;
+      const repair = campaign.status === 'closed' && !this.#repaired.has(campaign.id);
+      if (!dueByTime && !repair) continue;
+      const candidacies = await this.store.candidacies(campaign.id);
       const views = candidacies.map((c) => ({
         id: c.id,
         stage: stageOf(c, campaign),
@@ -212,6 +220,7 @@ export class OrganiserService {
       for (const action of decide({ now, campaign, candidacies: views, remindersDone })) {
         await this.#execute(action, candidacies);
       }
+      if (campaign.status === 'closed') this.#repaired.add(campaign.id);
     }
     const forced = new Set(this.#forced);
     this.#forced.clear();
