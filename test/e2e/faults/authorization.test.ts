@@ -456,5 +456,5 @@ describe('the authorisation matrix', () => {
     await expectAlive(bot);
     const errors = errorLines(bot, logsFrom);
     expect(errors, describeLines(errors)).toEqual([]);
-  }, 150_000);
+  }, 240_000);
 });
