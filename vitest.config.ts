@@ -7,7 +7,8 @@ const EXCLUSIVE = ['test/e2e/faults/restarts.test.ts'];
 export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],
-    testTimeout: 30_000,
+    // Most tests drive the real homeserver; their own waits fail first, with a clear message.
+    testTimeout: 120_000,
     hookTimeout: 120_000,
     // End-to-end tests share one homeserver; two cores do not gain from more.
     maxWorkers: 2,

@@ -4,7 +4,8 @@
 // A failed save (database down) is reported and retried with the next position; it
 // never stops the bot, and the position only ever moves forward. Saves are spaced by
 // `minIntervalMs`: only the newest position matters, and a write per long-poll answer
-// would cost a database round trip per message.
+// would cost a database round trip per message. After a crash, the events of those few
+// seconds are delivered again and recognised as already handled.
 
 export class SyncCheckpoint {
   private nextSequence = 0;
@@ -21,7 +22,7 @@ export class SyncCheckpoint {
   constructor(
     save: (token: string) => Promise<void>,
     onSaveError: (error: unknown) => void = () => {},
-    minIntervalMs = 1000,
+    minIntervalMs = 5000,
   ) {
     this.save = save;
     this.onSaveError = onSaveError;

@@ -7,8 +7,12 @@ import type { Candidacy } from '../../storage/candidacies.ts';
 import type { Storage } from '../../storage/storage.ts';
 
 const MAX_CANDIDACIES = 5_000;
-/** Campaign settings change rarely (an organiser extends the deadline): re-read them this often. */
-const CAMPAIGN_TTL_MS = 2_000;
+/**
+ * Campaign settings change rarely. A change made through the bot (organisers' commands)
+ * clears this cache at once; the TTL bounds how long a change made elsewhere (the
+ * command-line tools, another process) takes to be seen.
+ */
+const CAMPAIGN_TTL_MS = 60_000;
 
 export class CandidacyCatalog {
   private readonly storage: Storage;
