@@ -116,6 +116,7 @@ export async function startBot(
     invites: handlers.invites,
     logger,
     metrics,
+    processed: storage.events,
     onOutage: async (roomId, event) => {
       const text = translator(config.bot.defaultLanguage)('notSaved');
       await messenger.send(

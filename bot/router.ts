@@ -28,6 +28,15 @@ export interface RouterOptions {
   metrics: Metrics;
   /** Answers a message that arrived while the database could not be reached. */
   onOutage?: OutageReply;
+  /**
+   * Events already handled in rooms whose handlers do not record them with their effects
+   * (every room but candidacy rooms, whose single write records the event id). A sync batch
+   * delivered again after a restart then changes nothing there either.
+   */
+  processed?: {
+    isProcessed(eventId: string): Promise<boolean>;
+    markProcessed(eventId: string, info?: { roomId?: string; handler?: string }): Promise<boolean>;
+  };
 }
 
 /** Events worth a handler's attention; receipts, typing and most state are not. */
@@ -83,9 +92,12 @@ export class Router {
     }
     const handler = this.options.handlers[kind];
     if (!handler) return;
+    const recorded = kind !== 'candidacy' ? this.options.processed : undefined;
+    if (recorded && (await recorded.isProcessed(event.event_id))) return;
     const stop = metrics.handlingSeconds.startTimer({ kind });
     try {
       await handler.handle({ roomId, kind, event });
+      await recorded?.markProcessed(event.event_id, { roomId, handler: kind });
       metrics.eventsHandled.inc({ kind });
     } catch (error) {
       metrics.errors.inc({ where: kind });
