@@ -1,8 +1,9 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 // Tests that stop services of the shared stack (Synapse, the database): every other client
-// of the stack would see the outage, so they run alone, after all the others.
-const EXCLUSIVE = ['test/e2e/faults/restarts.test.ts'];
+// of the stack would see the outage, so they run alone, after all the others. Likewise the
+// test that judges the homeserver's speed: other files' load would blur it.
+const EXCLUSIVE = ['test/e2e/faults/restarts.test.ts', 'test/e2e/slow-homeserver.test.ts'];
 
 export default defineConfig({
   test: {

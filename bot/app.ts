@@ -7,6 +7,7 @@ import { openStorage, type Storage } from '../storage/storage.ts';
 import { ManualClock, systemClock, type Clock } from './clock.ts';
 import type { BotContext } from './context.ts';
 import { createMetrics, startHealthServer, type HealthServer } from './health.ts';
+import { HomeserverPressure } from './homeserver-pressure.ts';
 import { MatrixMessenger } from './matrix-messenger.ts';
 import { ensureManagedRooms, StoredRoomDirectory } from './rooms.ts';
 import { RoomQueue } from './room-queue.ts';
@@ -103,7 +104,27 @@ export async function startBot(
   });
   const userId = await client.getUserId();
   client.botUserId = userId;
-  const messenger = new MatrixMessenger(client, userId, logger.child({ module: 'messenger' }));
+  const messengerLog = logger.child({ module: 'messenger' });
+  const { pauseExtrasAboveMs, resumeBelowMs } = config.bot.slowHomeserver;
+  const pressure = new HomeserverPressure(
+    { slowAboveMs: pauseExtrasAboveMs, recoveredBelowMs: resumeBelowMs },
+    (slow, averageMs) => {
+      metrics.homeserverSlow.set(slow ? 1 : 0);
+      const fields = { averageSendMs: Math.round(averageMs) };
+      if (slow)
+        messengerLog.warn(fields, 'homeserver slow: quick replies, polls, typing and receipts paused');
+      else
+        messengerLog.info(
+          fields,
+          'homeserver quick again: quick replies, polls, typing and receipts resumed',
+        );
+    },
+  );
+  const messenger = new MatrixMessenger(client, userId, messengerLog, {
+    pressure,
+    onExtraSkipped: (extra) => metrics.extrasSkipped.inc({ extra }),
+    onSent: (durationMs) => metrics.homeserverSendSeconds.observe(durationMs / 1000),
+  });
   const rooms = await ensureManagedRooms(config, storage, messenger, logger);
   const directory = new StoredRoomDirectory(storage);
 

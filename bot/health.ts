@@ -1,7 +1,7 @@
 // Liveness (/healthz), readiness (/readyz: homeserver and database reachable) and
 // Prometheus metrics (/metrics) on a loopback port.
 import { createServer, type Server } from 'node:http';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -9,6 +9,10 @@ export interface Metrics {
   answersSaved: Counter;
   errors: Counter<'where'>;
   handlingSeconds: Histogram<'kind'>;
+  homeserverSendSeconds: Histogram;
+  /** 1 while the extras are paused because the homeserver is slow. */
+  homeserverSlow: Gauge;
+  extrasSkipped: Counter<'extra'>;
 }
 
 export function createMetrics(): Metrics {
@@ -38,6 +42,23 @@ export function createMetrics(): Metrics {
       help: 'Time to handle one event, from dequeue to reply sent',
       labelNames: ['kind'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    homeserverSendSeconds: new Histogram({
+      name: 'tnl_homeserver_send_seconds',
+      help: 'Time for the homeserver to accept one event the bot sends (retries included)',
+      buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    homeserverSlow: new Gauge({
+      name: 'tnl_homeserver_slow',
+      help: '1 while quick replies, polls, typing and receipts are paused because sends are slow',
+      registers: [registry],
+    }),
+    extrasSkipped: new Counter({
+      name: 'tnl_extras_skipped_total',
+      help: 'Extras left out while the homeserver was slow, by kind',
+      labelNames: ['extra'],
       registers: [registry],
     }),
   };

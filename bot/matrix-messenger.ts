@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { MatrixClient } from 'matrix-bot-sdk';
 import type { Logger } from '../config/logging.ts';
 import { escapeHtml, guardHtml } from './html-guard.ts';
+import type { HomeserverPressure } from './homeserver-pressure.ts';
 import type { CreateRoomOptions, Messenger, OutgoingFile, OutgoingMessage, SendOptions } from './types.ts';
 
 /** Content bytes per event; Synapse refuses events over 65,536 bytes in all. */
@@ -113,18 +114,46 @@ export function transactionId(key: string, part: number | string): string {
   return `tnl.${createHash('sha256').update(key).digest('hex').slice(0, 32)}.${part}`;
 }
 
+/** Extras the bot leaves out while the homeserver is slow (see homeserver-pressure.ts). */
+export type Extra = 'reaction' | 'poll' | 'typing' | 'receipt';
+
+export interface MessengerOptions {
+  retry?: RetryPolicy;
+  /** Judges from send times whether extras should pause; without it they never do. */
+  pressure?: HomeserverPressure;
+  /** Told each time an extra is left out. */
+  onExtraSkipped?: (extra: Extra) => void;
+  /** Told how long each event send took, from the first attempt to the homeserver's answer. */
+  onSent?: (durationMs: number) => void;
+}
+
 export class MatrixMessenger implements Messenger {
   readonly userId: string;
   private readonly client: MatrixClient;
   private readonly logger: Logger;
   private readonly retry: RetryPolicy;
+  private readonly pressure: HomeserverPressure | undefined;
+  private readonly onExtraSkipped: (extra: Extra) => void;
+  private readonly onSent: (durationMs: number) => void;
   private counter = 0;
+  /** Messages sent per room: quick replies stop once a newer message supersedes their question. */
+  private readonly sentInRoom = new Map<string, number>();
 
-  constructor(client: MatrixClient, userId: string, logger: Logger, retry: RetryPolicy = DEFAULT_RETRY) {
+  constructor(client: MatrixClient, userId: string, logger: Logger, options: MessengerOptions = {}) {
     this.client = client;
     this.userId = userId;
     this.logger = logger;
-    this.retry = retry;
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.pressure = options.pressure;
+    this.onExtraSkipped = options.onExtraSkipped ?? (() => {});
+    this.onSent = options.onSent ?? (() => {});
+  }
+
+  /** False (and counted) when the homeserver is too slow for this extra. */
+  private extraAllowed(extra: Extra): boolean {
+    if (!this.pressure?.isSlow) return true;
+    this.onExtraSkipped(extra);
+    return false;
   }
 
   private txn(options: SendOptions | undefined, part: number | string): string {
@@ -134,17 +163,23 @@ export class MatrixMessenger implements Messenger {
 
   private async sendEvent(roomId: string, type: string, content: Record<string, unknown>, txnId: string) {
     const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/${encodeURIComponent(type)}/${encodeURIComponent(txnId)}`;
+    const started = performance.now();
     const response = (await withRetry(
       `send ${type}`,
       () => this.client.doRequest('PUT', path, null, content),
       this.logger,
       this.retry,
     )) as { event_id: string };
+    const duration = performance.now() - started;
+    this.pressure?.record(duration);
+    this.onSent(duration);
     return response.event_id;
   }
 
   async send(roomId: string, message: OutgoingMessage, options?: SendOptions): Promise<string[]> {
     const ids: string[] = [];
+    const generation = (this.sentInRoom.get(roomId) ?? 0) + 1;
+    this.sentInRoom.set(roomId, generation);
     const parts = splitMessage(message);
     for (const [index, part] of parts.entries()) {
       const content: Record<string, unknown> = {
@@ -165,7 +200,7 @@ export class MatrixMessenger implements Messenger {
       ids.push(await this.sendEvent(roomId, 'm.room.message', content, this.txn(options, index)));
     }
     const last = ids[ids.length - 1];
-    if (last && message.poll) {
+    if (last && message.poll && this.extraAllowed('poll')) {
       const poll = message.poll;
       const fallback = [poll.question, ...poll.answers.map((a, i) => `${i + 1}. ${a.text}`)].join('\n');
       ids.push(
@@ -188,11 +223,13 @@ export class MatrixMessenger implements Messenger {
     }
     if (last && message.quickReplies?.length) {
       // Quick-reply reactions are a convenience (typing the answer always works): they go
-      // out in the background, so the room's next message does not wait for them.
+      // out in the background, so the room's next message does not wait for them. Once the
+      // bot has posted again in the room (the question was answered), the rest are useless.
       const keys = message.quickReplies;
       const base = options?.idempotencyKey ?? last;
       void (async () => {
         for (const [index, key] of keys.entries()) {
+          if (this.sentInRoom.get(roomId) !== generation || !this.extraAllowed('reaction')) return;
           await this.react(roomId, last, key, { idempotencyKey: `${base}:react:${index}` });
         }
       })().catch((error: unknown) =>
@@ -293,11 +330,13 @@ export class MatrixMessenger implements Messenger {
   }
 
   async typing(roomId: string, on: boolean): Promise<void> {
-    // Cosmetic: never retried, never fatal.
+    // Cosmetic: never retried, never fatal. "Stopped typing" always goes, or it would linger.
+    if (on && !this.extraAllowed('typing')) return;
     await this.client.setTyping(roomId, on, 20_000).catch(() => undefined);
   }
 
   async readReceipt(roomId: string, eventId: string): Promise<void> {
+    if (!this.extraAllowed('receipt')) return;
     await this.client.sendReadReceipt(roomId, eventId).catch(() => undefined);
   }
 

@@ -67,6 +67,16 @@ const bot = z
     defaultLanguage: language.default('fr'),
     maxMessageLength: z.int().positive().default(20000),
     dataDir: z.string().min(1).default('./data'),
+    slowHomeserver: z
+      .strictObject({
+        pauseExtrasAboveMs: z.int().nonnegative().default(1000),
+        resumeBelowMs: z.int().nonnegative().default(300),
+      })
+      .prefault({})
+      .refine((s) => s.pauseExtrasAboveMs === 0 || s.resumeBelowMs < s.pauseExtrasAboveMs, {
+        message: 'resumeBelowMs must be below pauseExtrasAboveMs',
+        path: ['resumeBelowMs'],
+      }),
   })
   .prefault({});
 

@@ -21,7 +21,7 @@ import { readConversation, writeConversation, type BotConversation } from './sto
 import type { CandidacyCatalog } from './catalog.ts';
 
 const MAX_ATTEMPTS = 5;
-/** Show "typing…" when handling a message takes longer than this. */
+/** Show "typing…" when the work before the reply takes longer than this. */
 const TYPING_AFTER_MS = 400;
 const USER_ID = /^@[a-z0-9._=\-/+]+:[A-Za-z0-9.-]+(:\d{1,5})?$/;
 
@@ -66,6 +66,8 @@ export class CandidacyHandler implements RoomHandler {
   private readonly ctx: BotContext;
   private readonly catalog: CandidacyCatalog;
   private readonly prompts = new Map<string, Prompt>();
+  /** Per room, the pending "typing…" of the event being handled: cancelled once a reply goes out. */
+  private readonly typingSoon = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(ctx: BotContext, catalog: CandidacyCatalog) {
     this.ctx = ctx;
@@ -144,17 +146,20 @@ export class CandidacyHandler implements RoomHandler {
       return;
     }
 
-    // "Typing…" only when the answer takes a while: a quick reply needs no notice, and each
-    // notification costs the homeserver and every client in the room a sync wake-up.
+    // "Typing…" only when the bot's work before its reply takes a while: a quick reply needs
+    // no notice, and each notification costs the homeserver and every client in the room a
+    // sync wake-up. Once the reply is on its way, the reply itself is the news.
     let typing = false;
     const slow = setTimeout(() => {
       typing = true;
       void this.ctx.messenger.typing(roomId, true);
     }, TYPING_AFTER_MS);
+    this.typingSoon.set(roomId, slow);
     try {
       await this.converse(roomId, event, candidacy, parsed, lang, log);
     } finally {
       clearTimeout(slow);
+      this.typingSoon.delete(roomId);
       if (typing) void this.ctx.messenger.typing(roomId, false);
       void this.ctx.messenger.readReceipt(roomId, event.event_id);
     }
@@ -388,6 +393,7 @@ export class CandidacyHandler implements RoomHandler {
         maxSelections: question.type === 'single_choice' ? 1 : question.choices.length,
       };
     }
+    clearTimeout(this.typingSoon.get(roomId));
     const ids = await this.ctx.messenger.send(roomId, message, { idempotencyKey: `reply:${eventId}` });
     if (question && ids[0]) {
       this.prompts.set(roomId, {
@@ -464,6 +470,7 @@ export class CandidacyHandler implements RoomHandler {
   }
 
   private async say(roomId: string, event: RawEvent, message: OutgoingMessage, tag = 'note'): Promise<void> {
+    clearTimeout(this.typingSoon.get(roomId));
     await this.ctx.messenger.send(roomId, message, { idempotencyKey: `${tag}:${event.event_id}` });
   }
 

@@ -86,14 +86,20 @@ export class BotProcess {
     const healthPort = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'tnl-bot-'));
     const configPath = join(dir, 'config.yaml');
-    const config = {
+    const defaults: Record<string, Record<string, unknown>> = {
       homeserver: { url: stack.homeserverUrl },
       database: { uri: stack.mongodbUri, name: dbName, serverSelectionTimeoutMs: 2000 },
       bot: { dataDir: join(dir, 'data') },
       health: { host: '127.0.0.1', port: healthPort },
       logging: { level: 'debug', format: 'json' },
-      ...options.config,
     };
+    // Sections merge key by key: a test that sets `bot.x` keeps the default `bot.dataDir`.
+    const config: Record<string, unknown> = { ...defaults };
+    for (const [key, value] of Object.entries(options.config ?? {})) {
+      const base = defaults[key];
+      config[key] =
+        base && value && typeof value === 'object' && !Array.isArray(value) ? { ...base, ...value } : value;
+    }
     writeFileSync(configPath, stringify(config));
     const bot = new BotProcess(account, dbName, healthPort, configPath, {
       TNL_HOMESERVER_ACCESS_TOKEN: account.accessToken,

@@ -19,7 +19,9 @@ let bot: BotProcess;
 let storage: Storage;
 
 beforeAll(async () => {
-  bot = await BotProcess.start();
+  // These tests check the extras themselves (polls, reactions): they must not pause because
+  // other test files load the shared homeserver meanwhile. Pausing is slow-homeserver.test.ts's.
+  bot = await BotProcess.start({ config: { bot: { slowHomeserver: { pauseExtrasAboveMs: 0 } } } });
   storage = await storageFor(bot);
   await seedOpenCampaign(storage, { questionnaire: 'badge-2026' });
 });

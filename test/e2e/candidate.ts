@@ -123,15 +123,16 @@ export async function answerCurrent(
   person: Person,
   bot: BotProcess,
   conversation: Conversation,
+  options: { timeoutMs?: number } = {},
 ): Promise<ReceivedMessage> {
   const question = questionAsked(conversation.questionnaire, conversation.last);
   if (!question) throw new Error(`the bot's last message asks no question:\n${conversation.last.body}`);
   await person.sendText(conversation.roomId, validAnswer(question, person.userId.slice(1).split(':')[0]));
   if (question.type === 'list') {
-    await nextFromBot(person, bot, conversation.roomId);
+    await nextFromBot(person, bot, conversation.roomId, undefined, options.timeoutMs);
     await person.sendText(conversation.roomId, '!fini');
   }
-  conversation.last = await nextFromBot(person, bot, conversation.roomId);
+  conversation.last = await nextFromBot(person, bot, conversation.roomId, undefined, options.timeoutMs);
   return conversation.last;
 }
 

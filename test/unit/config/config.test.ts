@@ -54,6 +54,20 @@ describe('configuration', () => {
     expect(problems).toHaveLength(7);
   });
 
+  it('pauses the extras of a slow homeserver after 1 s by default, and refuses thresholds that would flap', () => {
+    const result = parseConfig(MINIMAL, {});
+    expect(result.ok && result.config.bot.slowHomeserver).toEqual({
+      pauseExtrasAboveMs: 1000,
+      resumeBelowMs: 300,
+    });
+    const problems = problemsOf(
+      `${MINIMAL}bot:\n  slowHomeserver:\n    pauseExtrasAboveMs: 500\n    resumeBelowMs: 800\n`,
+    );
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.path).toBe('bot.slowHomeserver.resumeBelowMs');
+    expect(problems[0]?.message).toContain('below pauseExtrasAboveMs');
+  });
+
   it('reports a missing homeserver url', () => {
     const problems = problemsOf('homeserver:\n  accessToken: x\n');
     expect(problems.map((p) => p.path)).toEqual(['homeserver.url']);

@@ -1,0 +1,169 @@
+// The messenger's extras (quick-reply reactions, polls, typing, receipts): sent when the
+// homeserver is quick, paused while it is slow, and quick replies dropped once superseded.
+import type { MatrixClient } from 'matrix-bot-sdk';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { HomeserverPressure } from '../../../bot/homeserver-pressure.ts';
+import { MatrixMessenger, type Extra } from '../../../bot/matrix-messenger.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Records the requests the messenger makes; each send takes `delayMs`. */
+class FakeClient {
+  delayMs = 0;
+  readonly sent: Array<{ type: string; content: Record<string, unknown> }> = [];
+  readonly typing: boolean[] = [];
+  readonly receipts: string[] = [];
+  private next = 0;
+
+  async doRequest(_method: string, path: string, _qs: unknown, content: Record<string, unknown>) {
+    await sleep(this.delayMs);
+    const type = decodeURIComponent(path.split('/send/')[1]?.split('/')[0] ?? '');
+    this.sent.push({ type, content });
+    return { event_id: `$e${(this.next += 1)}` };
+  }
+
+  async setTyping(_roomId: string, on: boolean) {
+    this.typing.push(on);
+  }
+
+  async sendReadReceipt(_roomId: string, eventId: string) {
+    this.receipts.push(eventId);
+  }
+
+  types(): string[] {
+    return this.sent.map((s) => s.type);
+  }
+}
+
+function messenger(client: FakeClient, pressure?: HomeserverPressure) {
+  const skipped: Extra[] = [];
+  const instance = new MatrixMessenger(
+    client as unknown as MatrixClient,
+    '@bot:test',
+    pino({ level: 'silent' }),
+    { ...(pressure ? { pressure } : {}), onExtraSkipped: (extra) => skipped.push(extra) },
+  );
+  return { instance, skipped };
+}
+
+const question = {
+  plain: 'Q2 · Which kind?',
+  html: '<p>Q2 · Which kind?</p>',
+  quickReplies: ['1️⃣', '2️⃣', '3️⃣'],
+  poll: {
+    question: 'Which kind?',
+    answers: [
+      { id: 'a', text: 'A' },
+      { id: 'b', text: 'B' },
+      { id: 'c', text: 'C' },
+    ],
+    maxSelections: 1,
+  },
+};
+
+async function settle(client: FakeClient, count: number) {
+  for (let i = 0; i < 100 && client.sent.length < count; i++) await sleep(5);
+  await sleep(20);
+}
+
+describe('HomeserverPressure', () => {
+  it('turns slow only when sends stay slow, and quick again only well below the threshold', () => {
+    const changes: boolean[] = [];
+    const pressure = new HomeserverPressure({ slowAboveMs: 1000, recoveredBelowMs: 300 }, (slow) =>
+      changes.push(slow),
+    );
+    pressure.record(3000); // one slow send at start-up is not saturation
+    expect(pressure.isSlow).toBe(false);
+    for (let i = 0; i < 5; i++) pressure.record(3000);
+    expect(pressure.isSlow).toBe(true);
+    pressure.record(50);
+    pressure.record(50);
+    expect(pressure.isSlow).toBe(true); // between the two thresholds: unchanged
+    for (let i = 0; i < 10; i++) pressure.record(50);
+    expect(pressure.isSlow).toBe(false);
+    expect(changes).toEqual([true, false]);
+  });
+
+  it('never pauses with a threshold of 0', () => {
+    const pressure = new HomeserverPressure({ slowAboveMs: 0, recoveredBelowMs: 0 });
+    for (let i = 0; i < 20; i++) pressure.record(60_000);
+    expect(pressure.isSlow).toBe(false);
+    expect(pressure.averageMs).toBeGreaterThan(50_000);
+  });
+});
+
+describe('MatrixMessenger extras', () => {
+  it('sends the question, its poll and one reaction per key when the homeserver is quick', async () => {
+    const client = new FakeClient();
+    const { instance, skipped } = messenger(
+      client,
+      new HomeserverPressure({ slowAboveMs: 1000, recoveredBelowMs: 300 }),
+    );
+    const ids = await instance.send('!room', question, { idempotencyKey: 'reply:$1' });
+    await settle(client, 5);
+    expect(ids).toEqual(['$e1', '$e2']);
+    expect(client.types()).toEqual([
+      'm.room.message',
+      'org.matrix.msc3381.poll.start',
+      'm.reaction',
+      'm.reaction',
+      'm.reaction',
+    ]);
+    const keys = client.sent.slice(2).map((s) => (s.content['m.relates_to'] as { key: string }).key);
+    expect(keys).toEqual(['1️⃣', '2️⃣', '3️⃣']);
+    await instance.typing('!room', true);
+    await instance.readReceipt('!room', '$answer');
+    expect(client.typing).toEqual([true]);
+    expect(client.receipts).toEqual(['$answer']);
+    expect(skipped).toEqual([]);
+  });
+
+  it('stops adding quick replies once a newer message in the room supersedes the question', async () => {
+    const client = new FakeClient();
+    client.delayMs = 20;
+    const { instance } = messenger(client);
+    const reactionsTo = (eventId: string | undefined) =>
+      client.sent.filter(
+        (s) =>
+          s.type === 'm.reaction' && (s.content['m.relates_to'] as { event_id: string }).event_id === eventId,
+      );
+    const [first] = await instance.send('!room', { ...question, poll: undefined });
+    // The person answered at once: the next question goes out before the keys are all added.
+    await instance.send('!room', { plain: 'Q3 · Next?', html: '<p>Q3 · Next?</p>' });
+    // Another room's quick replies are not affected.
+    const [other] = await instance.send('!other', { ...question, poll: undefined });
+    await settle(client, client.sent.length + 3);
+    expect(reactionsTo(first).length).toBeLessThan(3);
+    expect(reactionsTo(other).length).toBe(3);
+  });
+
+  it('leaves out polls, reactions, typing and receipts while sends are slow, never the message', async () => {
+    const client = new FakeClient();
+    const pressure = new HomeserverPressure({ slowAboveMs: 1000, recoveredBelowMs: 300 });
+    for (let i = 0; i < 10; i++) pressure.record(5000);
+    const { instance, skipped } = messenger(client, pressure);
+    const ids = await instance.send('!room', question);
+    await settle(client, 1);
+    expect(ids).toEqual(['$e1']);
+    expect(client.types()).toEqual(['m.room.message']);
+    await instance.typing('!room', true);
+    await instance.typing('!room', false); // "stopped typing" always goes: it must not linger
+    await instance.readReceipt('!room', '$answer');
+    expect(client.typing).toEqual([false]);
+    expect(client.receipts).toEqual([]);
+    expect(skipped).toEqual(['poll', 'reaction', 'typing', 'receipt']);
+  });
+
+  it('judges the pressure from the time its own sends take', async () => {
+    const client = new FakeClient();
+    const pressure = new HomeserverPressure({ slowAboveMs: 40, recoveredBelowMs: 10 });
+    const { instance } = messenger(client, pressure);
+    client.delayMs = 80;
+    for (let i = 0; i < 6; i++) await instance.send('!room', { plain: 'x', html: 'x' });
+    expect(pressure.isSlow).toBe(true);
+    client.delayMs = 0;
+    for (let i = 0; i < 20; i++) await instance.send('!room', { plain: 'x', html: 'x' });
+    expect(pressure.isSlow).toBe(false);
+  });
+});
