@@ -8,7 +8,11 @@
 // With 100 clients the homeserver is saturated and a round trip takes seconds: phases are
 // long enough for a steady state (a longer, alternated run: --rounds 2).
 //
+// The bot pauses its extras (quick-reply reactions, polls, typing, receipts) while the
+// homeserver is saturated, as it is here; `--extras always` keeps them, to measure their cost.
+//
 // Usage: node bench/throughput.ts [--clients 100] [--phase-s 60] [--warmup-s 20] [--rounds 1]
+//                                 [--extras auto|always]
 import { parseArgs } from 'node:util';
 import { loadQuestionnaireById } from '../flows/questionnaire.ts';
 import { BotProcess } from '../test/e2e/bot-process.ts';
@@ -31,13 +35,16 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '1' },
     'warmup-s': { type: 'string', default: '20' },
     questionnaire: { type: 'string', default: 'tnl-2026' },
+    extras: { type: 'string', default: 'auto' },
   },
 });
+if (values.extras !== 'auto' && values.extras !== 'always') throw new Error('--extras: auto or always');
+const extrasAlways = values.extras === 'always';
 const clients = Number(values.clients);
 const phaseMs = Number(values['phase-s']) * 1000;
 const rounds = Number(values.rounds);
 const warmupMs = Number(values['warmup-s']) * 1000;
-const COMMAND = `npm run bench:throughput -- --clients ${clients}`;
+const COMMAND = `npm run bench:throughput -- --clients ${clients}${extrasAlways ? ' --extras always' : ''}`;
 
 interface Usage {
   bot: BotUsage;
@@ -69,7 +76,12 @@ await runBench('throughput', 330_000, async (resources) => {
   const questionnaire = loadQuestionnaireById(values.questionnaire);
   const echo = await EchoProcess.start();
   resources.add(() => echo.stop());
-  const bot = await BotProcess.start({ config: { logging: { level: 'info', format: 'json' } } });
+  const bot = await BotProcess.start({
+    config: {
+      logging: { level: 'info', format: 'json' },
+      ...(extrasAlways ? { bot: { slowHomeserver: { pauseExtrasAboveMs: 0 } } } : {}),
+    },
+  });
   resources.add(() => bot.stop());
   resources.dropDatabaseAtEnd(env.mongodbUri, bot.dbName);
   const storage = await storageFor(bot);
@@ -226,6 +238,7 @@ await runBench('throughput', 330_000, async (resources) => {
   const botSeconds = botPhases.reduce((a, p) => a + p.seconds, 0);
   const botMessages = botPhases.reduce((a, p) => a + p.messages, 0);
   const peakRss = Math.max(...botPhases.map((p) => p.peakBotRss));
+  const skipped = botPhases.reduce((a, p) => a + p.after.bot.extrasSkipped - p.before.bot.extrasSkipped, 0);
 
   console.log(
     `\nThroughput: ${clients} people at once, phases of ${phaseMs / 1000} s (first ${warmupMs / 1000} s not counted), ` +
@@ -259,6 +272,11 @@ await runBench('throughput', 330_000, async (resources) => {
         ['bot CPU while busy', `${num((botCpu / botSeconds) * 100, 0)} % of a core`, ''],
         ['bot resident memory, peak', mb(peakRss), ''],
         ['candidacy rooms used', String(opened), ''],
+        [
+          'extras left out per answer',
+          extrasAlways ? 'none (--extras always)' : num(skipped / botMessages),
+          '',
+        ],
       ],
     ),
   );
@@ -310,7 +328,7 @@ await runBench('throughput', 330_000, async (resources) => {
   }
   emitFigures([
     {
-      metric: `Throughput, ${clients} clients: echo msg/s / bot answers/s / ratio`,
+      metric: `Throughput, ${clients} clients${extrasAlways ? ', extras never paused' : ''}: echo msg/s / bot answers/s / ratio`,
       value: `${num(echoRate, 1)} / ${num(botRate, 1)} / ${num(botRate / echoRate)}`,
       target: 'ratio >= 0.8',
       command: COMMAND,

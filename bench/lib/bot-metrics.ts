@@ -26,6 +26,8 @@ export interface BotUsage {
   heapUsedBytes: number;
   answersSaved: number;
   candidacyEvents: number;
+  /** Quick-reply reactions, polls, typing and receipts left out while the homeserver was slow. */
+  extrasSkipped: number;
 }
 
 export async function botUsage(bot: BotProcess): Promise<BotUsage> {
@@ -36,5 +38,6 @@ export async function botUsage(bot: BotProcess): Promise<BotUsage> {
     heapUsedBytes: m.get('tnl_nodejs_heap_size_used_bytes') ?? NaN,
     answersSaved: m.get('tnl_answers_saved_total') ?? NaN,
     candidacyEvents: m.get('tnl_events_handled_total{kind="candidacy"}') ?? 0,
+    extrasSkipped: [...m].reduce((a, [k, v]) => (k.startsWith('tnl_extras_skipped_total') ? a + v : a), 0),
   };
 }

@@ -50,6 +50,11 @@ describe('a candidate', () => {
 
     const answered = await answerAll(lea, bot, conversation);
     expect(answered).toBeGreaterThanOrEqual(8);
+    // Each handled message is marked read by the bot.
+    const [lastAnswer] = (await lea.messages(conversation.roomId, { limit: 20 }))
+      .filter((e) => e.sender === lea.userId && e.type === 'm.room.message')
+      .slice(-1);
+    await lea.readReceiptFrom(conversation.roomId, bot.userId, lastAnswer?.event_id ?? '');
     await lea.sendText(conversation.roomId, '!soumettre');
     await nextFromBot(lea, bot, conversation.roomId);
     await lea.sendText(conversation.roomId, '!oui');

@@ -223,6 +223,7 @@ export class Person {
   readonly accessToken: string;
   readonly password: string;
   private readonly timelines = new Map<string, Buffered<MatrixEvent>[]>();
+  private readonly receipts = new Map<string, Set<string>>();
   private readonly invites: Buffered<Invite>[] = [];
   private readonly waiters = new Set<Waiter>();
   private since: string | undefined;
@@ -430,9 +431,37 @@ export class Person {
     return found.item.roomId;
   }
 
+  /**
+   * Waits until `userId` has marked `eventId` read in the room (an `m.read` receipt). Receipts
+   * are kept as the latest per user, so this also sees a receipt that arrived earlier.
+   */
+  async readReceiptFrom(roomId: string, userId: string, eventId: string, timeoutMs?: number): Promise<void> {
+    await this.waitFor(
+      () => (this.receipts.get(`${roomId} ${userId}`)?.has(eventId) ? true : undefined),
+      timeoutMs,
+      () => `a read receipt from ${userId} on ${eventId} in ${roomId}`,
+    );
+  }
+
   /** Marks everything received so far in the room as seen, so the next wait only sees newer events. */
   skipPending(roomId: string): void {
     for (const b of this.timeline(roomId)) b.consumed = true;
+  }
+
+  /** Keeps, per room and user, the events they marked read (from `m.receipt` ephemeral events). */
+  private noteReceipts(roomId: string, events: MatrixEvent[]): void {
+    for (const event of events) {
+      if (event.type !== 'm.receipt') continue;
+      for (const [eventId, byType] of Object.entries(event.content)) {
+        const readers = isRecord(byType) && isRecord(byType['m.read']) ? Object.keys(byType['m.read']) : [];
+        for (const userId of readers) {
+          const key = `${roomId} ${userId}`;
+          const set = this.receipts.get(key) ?? new Set<string>();
+          set.add(eventId);
+          this.receipts.set(key, set);
+        }
+      }
+    }
   }
 
   private timeline(roomId: string): Buffered<MatrixEvent>[] {
@@ -507,6 +536,8 @@ export class Person {
     for (const section of ['join', 'leave']) {
       const entries = isRecord(rooms[section]) ? rooms[section] : {};
       for (const [roomId, room] of Object.entries(entries)) {
+        const ephemeral = isRecord(room) && isRecord(room.ephemeral) ? room.ephemeral.events : undefined;
+        if (Array.isArray(ephemeral)) this.noteReceipts(roomId, ephemeral as MatrixEvent[]);
         const events = isRecord(room) && isRecord(room.timeline) ? room.timeline.events : undefined;
         if (!Array.isArray(events)) continue;
         const list = this.timeline(roomId);
