@@ -17,6 +17,8 @@ const VALUES = 'bot_state';
 const ROOMS = 'rooms';
 const PEOPLE = 'people';
 const SYNC_TOKEN_KEY = 'sync_token';
+/** Keys per `$in` query in getValues (keeps each command small). */
+const KEYS_PER_QUERY = 500;
 
 export const ROOM_KINDS = ['candidacy', 'jury', 'organisers', 'lobby', 'dm', 'announcements'] as const;
 export type RoomKind = (typeof ROOM_KINDS)[number];
@@ -70,6 +72,8 @@ export interface BotStateRepository {
   getSyncToken(): Promise<string | null>;
   setSyncToken(token: string): Promise<void>;
   getValue(key: string): Promise<JsonValue | null>;
+  /** Several values in few round trips: the keys that exist, with their values. */
+  getValues(keys: readonly string[]): Promise<Map<string, JsonValue>>;
   setValue(key: string, value: JsonValue): Promise<void>;
   deleteValue(key: string): Promise<void>;
   /** Creates or replaces the room's entry (its creation date is kept). */
@@ -120,6 +124,16 @@ export class BotStateStore implements BotStateRepository {
   async getValue(key: string): Promise<JsonValue | null> {
     const raw = await this.#values.findOne({ _id: key });
     return raw ? readDocument(botStateKinds.values, raw).value.value : null;
+  }
+
+  async getValues(keys: readonly string[]): Promise<Map<string, JsonValue>> {
+    const out = new Map<string, JsonValue>();
+    const unique = [...new Set(keys)];
+    for (let i = 0; i < unique.length; i += KEYS_PER_QUERY) {
+      const cursor = this.#values.find({ _id: { $in: unique.slice(i, i + KEYS_PER_QUERY) } });
+      for await (const raw of cursor) out.set(raw._id, readDocument(botStateKinds.values, raw).value.value);
+    }
+    return out;
   }
 
   async setValue(key: string, value: JsonValue): Promise<void> {

@@ -150,6 +150,13 @@ export interface NewCandidacy {
   at?: Date;
 }
 
+/** What set-wide checks need of a candidacy, read without the rest of the document. */
+export interface CandidacyVersion {
+  id: string;
+  status: CandidacyStatus;
+  version: number;
+}
+
 export interface UpdateWithRetryOptions extends RetryOptions {
   /** If the candidacy already applied this event, return `duplicate` without calling `decide`. */
   eventId?: string;
@@ -171,6 +178,14 @@ export interface CandidacyRepository {
     campaignId: string,
     options?: { statuses?: readonly CandidacyStatus[] },
   ): AsyncIterable<Candidacy>;
+  /**
+   * Like listByCampaign, but only each candidacy's id, status and version (a few dozen
+   * bytes each): for catch-ups that compare versions before loading anything in full.
+   */
+  listVersions(
+    campaignId: string,
+    options?: { statuses?: readonly CandidacyStatus[] },
+  ): AsyncIterable<CandidacyVersion>;
   /**
    * One atomic write conditioned on `current.version`: ConflictError if someone
    * wrote in between, `duplicate` if `change.eventId` was already applied.
@@ -516,6 +531,8 @@ function checkSerialisable(state: unknown): void {
 // ---- repository -----------------------------------------------------------------
 
 const WITHOUT_AUDIT = { audit: 0 } as const;
+const VERSION_ONLY = { status: 1, version: 1 } as const;
+const versionDocSchema = z.object({ _id: nonEmpty, status: statusSchema, version: z.number().int() });
 
 export class CandidacyStore implements CandidacyRepository {
   readonly #collection: DocCollection;
@@ -617,6 +634,31 @@ export class CandidacyStore implements CandidacyRepository {
       sort: { createdAt: 1, _id: 1 },
     });
     for await (const raw of cursor) yield this.#read(raw);
+  }
+
+  async *listVersions(
+    campaignId: string,
+    options?: { statuses?: readonly CandidacyStatus[] },
+  ): AsyncIterable<CandidacyVersion> {
+    const filter: Filter = options?.statuses
+      ? { campaignId, status: { $in: [...options.statuses] } }
+      : { campaignId };
+    const cursor = this.#collection.find(filter, {
+      projection: VERSION_ONLY,
+      sort: { createdAt: 1, _id: 1 },
+    });
+    for await (const raw of cursor) {
+      // Both fields exist in every schema version, so no migration is needed to read them.
+      const parsed = versionDocSchema.safeParse(raw);
+      if (!parsed.success) {
+        throw new CorruptDocumentError(
+          COLLECTION,
+          raw._id,
+          parsed.error.issues[0]?.message ?? 'status or version invalid',
+        );
+      }
+      yield { id: parsed.data._id, status: parsed.data.status, version: parsed.data.version };
+    }
   }
 
   async update(current: Candidacy, change: CandidacyChange): Promise<CandidacyUpdate> {

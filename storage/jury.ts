@@ -4,7 +4,14 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { checkInput, dateSchema, type DocumentKind, nonEmpty, readDocument } from './documents.ts';
-import { CONSTRAINTS, ConflictError, DuplicateError, NotFoundError, RecusedError } from './errors.ts';
+import {
+  CONSTRAINTS,
+  ConflictError,
+  CorruptDocumentError,
+  DuplicateError,
+  NotFoundError,
+  RecusedError,
+} from './errors.ts';
 import type { DocCollection, Filter, IndexSpec, Update } from './port.ts';
 
 const VOTES = 'jury_votes';
@@ -13,6 +20,8 @@ const DOSSIERS = 'jury_dossiers';
 const DECISIONS = 'jury_decisions';
 /** Event ids remembered per vote document for de-duplication. */
 const VOTE_EVENT_IDS = 50;
+/** Ids per `$in` query when reading many dossiers' records at once (keeps each command small). */
+const IDS_PER_QUERY = 500;
 
 // ---- votes ----------------------------------------------------------------------
 
@@ -131,6 +140,19 @@ export interface JuryDossier {
   updates: { at: Date; version: number; eventId: string | null }[];
 }
 
+/** A dossier without its update history: what set-wide checks need. */
+export type DossierSummary = Pick<
+  JuryDossier,
+  'candidacyId' | 'campaignId' | 'rootEventId' | 'postedVersion'
+>;
+
+const dossierSummarySchema = dossierDocSchema.pick({
+  _id: true,
+  campaignId: true,
+  rootEventId: true,
+  postedVersion: true,
+});
+
 // ---- decisions --------------------------------------------------------------------------
 
 const decisionContentSchema = z.object({
@@ -239,6 +261,11 @@ export interface JuryRepository {
     eventId?: string;
   }): Promise<{ note: JuryNote; created: boolean }>;
   listNotes(candidacyId: string, options?: { kind?: NoteKind }): Promise<JuryNote[]>;
+  /** The notes of several dossiers at once (of these kinds if given), oldest first. */
+  listNotesOf(
+    candidacyIds: readonly string[],
+    options?: { kinds?: readonly NoteKind[] },
+  ): Promise<JuryNote[]>;
   setRelayEvent(noteId: string, relayEventId: string): Promise<void>;
   findNoteByRelayEvent(relayEventId: string): Promise<JuryNote | null>;
 
@@ -257,6 +284,8 @@ export interface JuryRepository {
     update: { version: number; at?: Date; eventId?: string | null },
   ): Promise<JuryDossier>;
   getDossier(candidacyId: string): Promise<JuryDossier | null>;
+  /** A campaign's dossiers, without their update history (which grows with each edit). */
+  listDossiers(campaignId: string): Promise<DossierSummary[]>;
   findDossierByThread(rootEventId: string): Promise<JuryDossier | null>;
 
   /** DuplicateError(_id_) if already decided (correct it instead); same eventId again returns the first. */
@@ -516,6 +545,22 @@ export class JuryStore implements JuryRepository {
     return out;
   }
 
+  async listNotesOf(
+    candidacyIds: readonly string[],
+    options?: { kinds?: readonly NoteKind[] },
+  ): Promise<JuryNote[]> {
+    const out: JuryNote[] = [];
+    for (let i = 0; i < candidacyIds.length; i += IDS_PER_QUERY) {
+      const filter: Filter = {
+        candidacyId: { $in: candidacyIds.slice(i, i + IDS_PER_QUERY) },
+        ...(options?.kinds ? { kind: { $in: [...options.kinds] } } : {}),
+      };
+      for await (const raw of this.#notes.find(filter)) out.push(noteFrom(readDocument(noteKind, raw).value));
+    }
+    // Sorted here: each chunk is one query, and the order must not depend on the chunking.
+    return out.sort((a, b) => a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
   async setRelayEvent(noteId: string, relayEventId: string): Promise<void> {
     const result = await this.#notes.updateOne({ _id: noteId }, { $set: { relayEventId } });
     if (result.matched === 0) throw new NotFoundError(NOTES, noteId);
@@ -577,6 +622,23 @@ export class JuryStore implements JuryRepository {
   async getDossier(candidacyId: string): Promise<JuryDossier | null> {
     const raw = await this.#dossiers.findOne({ _id: candidacyId });
     return raw ? dossierFrom(readDocument(dossierKind, raw).value) : null;
+  }
+
+  async listDossiers(campaignId: string): Promise<DossierSummary[]> {
+    const out: DossierSummary[] = [];
+    const cursor = this.#dossiers.find(
+      { campaignId },
+      { projection: { campaignId: 1, rootEventId: 1, postedVersion: 1 }, sort: { _id: 1 } },
+    );
+    for await (const raw of cursor) {
+      const parsed = dossierSummarySchema.safeParse(raw);
+      if (!parsed.success) {
+        throw new CorruptDocumentError(DOSSIERS, raw._id, parsed.error.issues[0]?.message ?? 'invalid');
+      }
+      const { _id, ...rest } = parsed.data;
+      out.push({ ...rest, candidacyId: _id });
+    }
+    return out;
   }
 
   async findDossierByThread(rootEventId: string): Promise<JuryDossier | null> {

@@ -105,6 +105,14 @@ const QUESTION_REF = /^\s*(?:q|#)\s*(\d{1,4})\b\s*[:.)-]?\s*/i;
 
 const REVIEW_STATUSES = ['submitted', 'under_review', 'decided', 'withdrawn'] as const;
 
+/** Sent-log keys the catch-up checks in batch: built in one place so they cannot drift. */
+const sentKey = {
+  withdrawn: (candidacyId: string) => `dossier:${candidacyId}:withdrawn`,
+  question: (noteId: string) => `question:${noteId}`,
+  reply: (eventId: string) => `reply:${eventId}`,
+  decision: (candidacyId: string, version: number) => `decision:${candidacyId}:${version}`,
+};
+
 export interface RemindOptions {
   /** Only this dossier. */
   candidacyId?: string;
@@ -306,19 +314,41 @@ export class JuryService implements RoomHandler, JuryServiceApi {
       }
       return;
     }
-    // Start-up or catch-up: every dossier, then everything a crash may have left unsent.
-    for (const campaign of await this.juryCampaigns()) {
-      for await (const candidacy of this.ctx.storage.candidacies.listByCampaign(campaign.id, {
-        statuses: REVIEW_STATUSES,
-      })) {
+    // Start-up or catch-up: a few set-wide reads per campaign tell which dossiers need
+    // work, and only those are loaded in full (thousands of up-to-date ones cost a few
+    // bytes each), then whatever a crash may have left unsent.
+    const campaigns = await this.juryCampaigns();
+    for (const campaign of campaigns) {
+      for (const id of await this.dossiersToSync(campaign.id)) {
         try {
-          await this.syncOne(candidacy.id);
+          await this.syncOne(id);
         } catch (error) {
-          this.ctx.logger.error({ candidacyId: candidacy.id, err: error }, 'jury: dossier sync failed');
+          this.ctx.logger.error({ candidacyId: id, err: error }, 'jury: dossier sync failed');
         }
       }
     }
-    await this.resendPending();
+    await this.resendPending(campaigns);
+  }
+
+  /**
+   * The campaign's candidacies that `syncOne` has something to do for, in creation order
+   * (numbers follow it): not posted yet (unless withdrawn first), edited since their
+   * thread was last updated, or withdrawn without the thread having been told.
+   */
+  private async dossiersToSync(campaignId: string): Promise<string[]> {
+    const storage = this.ctx.storage;
+    const posted = new Map<string, number>();
+    for (const d of await storage.jury.listDossiers(campaignId)) posted.set(d.candidacyId, d.postedVersion);
+    const due: Array<{ id: string; withdrawnKey?: string }> = [];
+    for await (const c of storage.candidacies.listVersions(campaignId, { statuses: REVIEW_STATUSES })) {
+      const postedVersion = posted.get(c.id);
+      if (postedVersion === undefined) {
+        if (c.status !== 'withdrawn') due.push({ id: c.id });
+      } else if (c.version > postedVersion) due.push({ id: c.id });
+      else if (c.status === 'withdrawn') due.push({ id: c.id, withdrawnKey: sentKey.withdrawn(c.id) });
+    }
+    const told = await this.sentLog.sentKeys(due.flatMap((d) => (d.withdrawnKey ? [d.withdrawnKey] : [])));
+    return due.filter((d) => !d.withdrawnKey || !told.has(d.withdrawnKey)).map((d) => d.id);
   }
 
   private syncOne(candidacyId: string): Promise<void> {
@@ -333,7 +363,7 @@ export class JuryService implements RoomHandler, JuryServiceApi {
       if (state.candidacy.version > state.dossier.postedVersion) await this.postChanges(state, state.dossier);
       if (state.candidacy.status === 'withdrawn') {
         const ref = { number: state.number, name: state.name };
-        await this.sentLog.send(`dossier:${candidacyId}:withdrawn`, this.ctx.rooms.jury, {
+        await this.sentLog.send(sentKey.withdrawn(candidacyId), this.ctx.rooms.jury, {
           ...render.withdrawnMessage(ref, this.roomLang),
           threadRoot: state.dossier.rootEventId,
         });
@@ -430,26 +460,51 @@ export class JuryService implements RoomHandler, JuryServiceApi {
   }
 
   /** Questions, replies and decisions whose cross-room post a crash interrupted. */
-  private async resendPending(): Promise<void> {
-    for (const { candidacyId } of await this.allDossiers()) {
-      try {
-        await this.lock.run(candidacyId, async () => {
-          const state = await this.load(candidacyId);
-          if (!state?.dossier) return;
-          const notes = await this.ctx.storage.jury.listNotes(candidacyId);
-          const questions = notes.filter((n) => n.kind === 'question');
-          for (const [i, q] of questions.entries()) await this.relayQuestion(state, q.id, i + 1, q.text);
-          for (const reply of notes.filter((n) => n.kind === 'reply')) {
-            if (!reply.eventId || (await this.sentLog.sent(`reply:${reply.eventId}`))) continue;
-            const question = await this.questionOf(state, reply.id);
-            if (question) await this.postReply(state, reply.author, reply.text, reply.eventId, question);
-          }
-          if (state.decision) await this.postDecision(state, state.decision);
-        });
-      } catch (error) {
-        this.ctx.logger.error({ candidacyId, err: error }, 'jury: catch-up failed');
+  private async resendPending(campaigns: readonly Campaign[]): Promise<void> {
+    for (const campaign of campaigns) {
+      for (const candidacyId of await this.pendingRelays(campaign.id)) {
+        try {
+          await this.lock.run(candidacyId, async () => {
+            const state = await this.load(candidacyId);
+            if (!state?.dossier) return;
+            const notes = await this.ctx.storage.jury.listNotes(candidacyId);
+            const questions = notes.filter((n) => n.kind === 'question');
+            for (const [i, q] of questions.entries()) await this.relayQuestion(state, q.id, i + 1, q.text);
+            for (const reply of notes.filter((n) => n.kind === 'reply')) {
+              if (!reply.eventId || (await this.sentLog.sent(sentKey.reply(reply.eventId)))) continue;
+              const question = await this.questionOf(state, reply.id);
+              if (question) await this.postReply(state, reply.author, reply.text, reply.eventId, question);
+            }
+            if (state.decision) await this.postDecision(state, state.decision);
+          });
+        } catch (error) {
+          this.ctx.logger.error({ candidacyId, err: error }, 'jury: catch-up failed');
+        }
       }
     }
+  }
+
+  /**
+   * The campaign's posted dossiers with a question, a reply or a decision (its current
+   * version) whose sent-log entry is missing: read for all dossiers at once, by key.
+   */
+  private async pendingRelays(campaignId: string): Promise<string[]> {
+    const storage = this.ctx.storage;
+    const dossiers = (await storage.jury.listDossiers(campaignId)).map((d) => d.candidacyId);
+    const posted = new Set(dossiers);
+    const expected = new Map<string, string>(); // sent-log key -> candidacy
+    for (const note of await storage.jury.listNotesOf(dossiers, { kinds: ['question', 'reply'] })) {
+      if (note.kind === 'question') expected.set(sentKey.question(note.id), note.candidacyId);
+      else if (note.eventId) expected.set(sentKey.reply(note.eventId), note.candidacyId);
+    }
+    for (const decision of await storage.jury.listDecisions(campaignId)) {
+      if (posted.has(decision.candidacyId))
+        expected.set(sentKey.decision(decision.candidacyId, decision.version), decision.candidacyId);
+    }
+    const sent = await this.sentLog.sentKeys([...expected.keys()]);
+    const pending = new Set<string>();
+    for (const [key, candidacyId] of expected) if (!sent.has(key)) pending.add(candidacyId);
+    return dossiers.filter((id) => pending.has(id));
   }
 
   // ---- the candidate's side ---------------------------------------------------------------
@@ -461,7 +516,7 @@ export class JuryService implements RoomHandler, JuryServiceApi {
     number: number,
     text: string,
   ): Promise<boolean> {
-    const key = `question:${noteId}`;
+    const key = sentKey.question(noteId);
     if (await this.sentLog.sent(key)) return true;
     const candidacy = this.ctx.services.candidacy;
     if (!candidacy) return false;
@@ -559,7 +614,7 @@ export class JuryService implements RoomHandler, JuryServiceApi {
     const named = QUESTION_REF.exec(body);
     const text =
       named && Number(named[1]) === question.number ? body.slice(named[0].length).trim() || body : body;
-    await this.sentLog.send(`reply:${eventId}`, this.ctx.rooms.jury, {
+    await this.sentLog.send(sentKey.reply(eventId), this.ctx.rooms.jury, {
       ...render.replyRelayed(sender, question, text, this.roomLang),
       ...(state.dossier ? { threadRoot: state.dossier.rootEventId } : {}),
     });
@@ -1087,7 +1142,7 @@ export class JuryService implements RoomHandler, JuryServiceApi {
             this.roomLang,
           )
         : render.decisionMessage(view, this.roomLang);
-    await this.sentLog.send(`decision:${state.candidacy.id}:${decision.version}`, this.ctx.rooms.jury, {
+    await this.sentLog.send(sentKey.decision(state.candidacy.id, decision.version), this.ctx.rooms.jury, {
       ...message,
       ...(state.dossier ? { threadRoot: state.dossier.rootEventId } : {}),
     });

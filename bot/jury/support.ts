@@ -45,6 +45,12 @@ export class SentLog {
     return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : null;
   }
 
+  /** Which of these keys are logged as sent, in a few round trips (for catch-ups over many dossiers). */
+  async sentKeys(keys: readonly string[]): Promise<Set<string>> {
+    const values = await this.storage.botState.getValues(keys.map((key) => SENT_PREFIX + key));
+    return new Set(keys.filter((key) => Array.isArray(values.get(SENT_PREFIX + key))));
+  }
+
   async mark(key: string, eventIds: string[]): Promise<void> {
     await this.storage.botState.setValue(SENT_PREFIX + key, eventIds);
   }

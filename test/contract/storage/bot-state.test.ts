@@ -26,6 +26,19 @@ describe.each(backends)('bot state ($name)', (backend) => {
     await expect(h.storage.botState.setValue('bad', { 'a.b': 1 })).rejects.toBeInstanceOf(InvalidInputError);
   });
 
+  it('reads many values at once, only those that exist', async () => {
+    const keys = Array.from({ length: 1100 }, (_, i) => `many:${i}`);
+    await h.storage.botState.setValue('many:3', ['$a']);
+    await h.storage.botState.setValue('many:900', { n: 1 });
+    await h.storage.botState.setValue('other', 'not asked for');
+    const values = await h.storage.botState.getValues([...keys, 'many:3']);
+    expect([...values.entries()].sort()).toEqual([
+      ['many:3', ['$a']],
+      ['many:900', { n: 1 }],
+    ]);
+    expect((await h.storage.botState.getValues([])).size).toBe(0);
+  });
+
   it('registers rooms by kind and keeps their creation date', async () => {
     const first = await h.storage.botState.registerRoom('!c1:localhost', {
       kind: 'candidacy',

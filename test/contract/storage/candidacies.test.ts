@@ -356,6 +356,59 @@ describe.each(backends)('candidacies ($name)', (backend) => {
     expect(submitted).toEqual([ids[1]]);
   });
 
+  it('lists only the id, status and version of a campaign’s candidacies, in creation order', async () => {
+    const campaignId = `campaign-${randomUUID()}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const { candidacy } = await h.storage.candidacies.create(
+        newCandidacy({
+          campaignId,
+          collectivite: { name: `Bourg ${i}`, kind: 'commune' },
+          at: new Date(Date.UTC(2026, 1, 3 - i)),
+        }),
+      );
+      ids.unshift(candidacy.id);
+    }
+    await h.storage.candidacies.updateWithRetry(ids[2] as string, () => ({
+      by: lead.userId,
+      effects: [{ kind: 'set', questionId: 'q1', value: 'oui' }],
+      status: 'submitted',
+    }));
+    // A document still in schema version 1 lists too (both fields exist in every version).
+    const old = `v1-${randomUUID()}`;
+    const at = new Date(Date.UTC(2026, 1, 10));
+    await h.putRaw('candidacies', {
+      _id: old,
+      schemaVersion: 1,
+      campaignId,
+      collectivite: null,
+      people: { lead, coEditors: [] },
+      answers: [],
+      conversation: null,
+      status: 'withdrawn',
+      createdAt: at,
+      updatedAt: at,
+      submittedAt: null,
+      version: 7,
+      audit: [],
+    });
+    const all: unknown[] = [];
+    for await (const c of h.storage.candidacies.listVersions(campaignId)) all.push(c);
+    expect(all).toEqual([
+      { id: ids[0], status: 'draft', version: 1 },
+      { id: ids[1], status: 'draft', version: 1 },
+      { id: ids[2], status: 'submitted', version: 2 },
+      { id: old, status: 'withdrawn', version: 7 },
+    ]);
+    const reviewed: unknown[] = [];
+    const statuses = ['submitted', 'withdrawn'] as const;
+    for await (const c of h.storage.candidacies.listVersions(campaignId, { statuses })) reviewed.push(c);
+    expect(reviewed).toEqual([
+      { id: ids[2], status: 'submitted', version: 2 },
+      { id: old, status: 'withdrawn', version: 7 },
+    ]);
+  });
+
   it('needs at most 2 database round trips to save an answer', async () => {
     const { candidacy } = await h.storage.candidacies.create(newCandidacy());
     const before = h.storage.commandCount();

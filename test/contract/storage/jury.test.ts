@@ -141,6 +141,65 @@ describe.each(backends)('jury ($name)', (backend) => {
     expect(stale.updates.map((u) => u.version)).toEqual([15]);
   });
 
+  it('lists a campaign’s dossiers without their update history', async () => {
+    const campaignId = `c-${randomUUID()}`;
+    const [a, b] = [randomUUID(), randomUUID()].sort();
+    for (const [candidacyId, campaign] of [
+      [b, campaignId],
+      [a, campaignId],
+      [randomUUID(), `c-${randomUUID()}`],
+    ] as const) {
+      await h.storage.jury.recordDossier({
+        candidacyId,
+        campaignId: campaign,
+        roomId: '!jury:localhost',
+        rootEventId: `$root-${candidacyId}`,
+        postedVersion: 3,
+      });
+    }
+    await h.storage.jury.recordDossierUpdate(b as string, { version: 5, eventId: '$diff' });
+    expect(await h.storage.jury.listDossiers(campaignId)).toEqual([
+      { candidacyId: a, campaignId, rootEventId: `$root-${a}`, postedVersion: 3 },
+      { candidacyId: b, campaignId, rootEventId: `$root-${b}`, postedVersion: 5 },
+    ]);
+    expect(await h.storage.jury.listDossiers(`c-${randomUUID()}`)).toEqual([]);
+  });
+
+  it('lists the notes of many dossiers at once, oldest first, optionally by kind', async () => {
+    const ids = Array.from({ length: 1200 }, () => randomUUID());
+    const noteAt = async (index: number, kind: 'question' | 'reply' | 'note', minute: number) =>
+      (
+        await h.storage.jury.addNote({
+          candidacyId: ids[index] as string,
+          kind,
+          author: alice,
+          text: `${kind} ${index}`,
+          at: new Date(Date.UTC(2026, 10, 2, 9, minute)),
+          eventId: `$${kind}-${ids[index]}`,
+        })
+      ).note.id;
+    // Far apart in the list (several queries), and the later ids wrote first.
+    const late = await noteAt(0, 'question', 30);
+    const early = await noteAt(1100, 'question', 10);
+    const reply = await noteAt(700, 'reply', 20);
+    const privateNote = await noteAt(700, 'note', 25);
+    await noteAt(1199, 'question', 5); // not asked for
+    const asked = ids.slice(0, 1199);
+    expect((await h.storage.jury.listNotesOf(asked)).map((n) => n.id)).toEqual([
+      early,
+      reply,
+      privateNote,
+      late,
+    ]);
+    const relayed = await h.storage.jury.listNotesOf(asked, { kinds: ['question', 'reply'] });
+    expect(relayed.map((n) => [n.id, n.kind, n.candidacyId])).toEqual([
+      [early, 'question', ids[1100]],
+      [reply, 'reply', ids[700]],
+      [late, 'question', ids[0]],
+    ]);
+    expect(await h.storage.jury.listNotesOf([])).toEqual([]);
+  });
+
   it('records a decision once and audits its corrections', async () => {
     const candidacyId = randomUUID();
     const decidedAt = new Date('2026-11-20T17:00:00.000Z');
