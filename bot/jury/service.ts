@@ -645,7 +645,12 @@ export class JuryService implements RoomHandler, JuryServiceApi {
       juror,
       dossiers: dossiers.sort((a, b) => a - b),
     }));
-    if (byJuror.length === 0) return [];
+    if (byJuror.length === 0) {
+      // A scheduled reminder with nobody to remind is done too: the scheduler's next ticks
+      // must not read every dossier again to find that out.
+      if (options.key) await this.sentLog.mark(key, []);
+      return [];
+    }
     const message = {
       ...render.reminderMessage(byJuror, deadline, this.roomLang, this.timeZone),
       mentions: byJuror.map((j) => j.juror),

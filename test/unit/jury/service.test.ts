@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { guardHtml } from '../../../bot/html-guard.ts';
 import {
   CANDIDATE,
@@ -538,6 +538,19 @@ describe('reminders', () => {
     expect(h.messenger.last(JURY_ROOM).message.mentions).toEqual([CAROL]);
     h.clock.set('2026-12-02T08:00:00Z');
     expect(await h.service.remindBeforeDeadline()).toEqual([]);
+  });
+
+  it('a scheduled reminder with nobody to remind is done: later ticks read no dossier', async () => {
+    const h = await createHarness();
+    await posted(h);
+    for (const juror of [...JURORS, PRESIDENT]) await h.say(juror, await h.ballotRoomOf(juror), '!vote #1 2');
+    h.clock.set('2026-11-28T01:00:00Z');
+    const count = h.messenger.sent.length;
+    expect(await h.service.remindBeforeDeadline()).toEqual([]);
+    const get = vi.spyOn(h.storage.candidacies, 'get');
+    expect(await h.service.remindBeforeDeadline()).toEqual([]);
+    expect(get).not.toHaveBeenCalled();
+    expect(h.messenger.sent.length).toBe(count);
   });
 
   it('says so when everyone has voted', async () => {
