@@ -123,6 +123,8 @@ export interface RemindOptions {
    * sent at most once per key, even across restarts.
    */
   key?: string;
+  /** Post in this thread of the jury room (where the command was typed) rather than its main timeline. */
+  threadRoot?: string;
 }
 
 export class JuryService implements RoomHandler, JuryServiceApi {
@@ -654,6 +656,7 @@ export class JuryService implements RoomHandler, JuryServiceApi {
     const message = {
       ...render.reminderMessage(byJuror, deadline, this.roomLang, this.timeZone),
       mentions: byJuror.map((j) => j.juror),
+      ...(options.threadRoot ? { threadRoot: options.threadRoot } : {}),
     };
     await this.sentLog.send(key, this.ctx.rooms.jury, message);
     return byJuror.map((j) => j.juror);
@@ -834,6 +837,7 @@ export class JuryService implements RoomHandler, JuryServiceApi {
           const reminded = await this.remindJurors({
             candidacyId: state.candidacy.id,
             key: `manual:${event.event_id}`,
+            ...(place.threadRoot && !place.ballotOwner ? { threadRoot: place.threadRoot } : {}),
           });
           if (reminded.length === 0) await this.reply(place, render.simple(lang, 'remind.nothing'));
           return;

@@ -540,6 +540,15 @@ describe('reminders', () => {
     expect(await h.service.remindBeforeDeadline()).toEqual([]);
   });
 
+  it('!relancer typed in a dossier thread reminds there, not in the main timeline', async () => {
+    const h = await createHarness();
+    const { root } = await posted(h);
+    await h.say(ORGANISER, JURY_ROOM, '!relancer', root);
+    const reminder = h.messenger.last(JURY_ROOM).message;
+    expect(reminder.threadRoot).toBe(root);
+    expect(reminder.mentions?.sort()).toEqual([...JURORS, PRESIDENT].sort());
+  });
+
   it('a scheduled reminder with nobody to remind is done: later ticks read no dossier', async () => {
     const h = await createHarness();
     await posted(h);
