@@ -2,7 +2,7 @@
 // with the command that reproduces it. Each benchmark starts and stops what it needs
 // (bot, echo participant, people, databases) on the local stack, within its own budget.
 //
-// Usage: node bench/run-all.ts [--only latency,throughput,scale,profile,storage] [--quick]
+// Usage: node bench/run-all.ts [--only latency,throughput,throughput-extras,scale,profile,storage] [--quick]
 //   --quick: smaller runs (fewer samples, clients and candidacies), to check that all works.
 import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -34,6 +34,24 @@ const BENCHES: Bench[] = [
     script: 'throughput.ts',
     args: [],
     quickArgs: ['--clients', '20', '--phase-s', '15', '--warmup-s', '4', '--rounds', '1'],
+  },
+  {
+    // What the extras cost when they are never paused (the product's trade-off, measured).
+    name: 'throughput-extras',
+    script: 'throughput.ts',
+    args: ['--extras', 'always'],
+    quickArgs: [
+      '--clients',
+      '20',
+      '--phase-s',
+      '15',
+      '--warmup-s',
+      '4',
+      '--rounds',
+      '1',
+      '--extras',
+      'always',
+    ],
   },
   {
     name: 'scale',
