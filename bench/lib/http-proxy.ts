@@ -2,7 +2,8 @@
 // each request of the bot (or the echo) started and ended, and keeps the event ids that
 // each /sync response delivered. It adds a loopback hop, so its timings explain where
 // time goes; they are not the latency figures.
-import { createServer, request as httpRequest, Agent, type Server } from 'node:http';
+import { createServer, Agent, type Server } from 'node:http';
+import { forward } from '../../test/e2e/http-forward.ts';
 
 export interface HttpRecord {
   method: string;
@@ -47,45 +48,25 @@ export class RecordingProxy {
     this.server = createServer((req, res) => {
       const start = performance.now();
       const { kind, roomId } = kindOf(req.method ?? 'GET', req.url ?? '/');
-      const upstream = httpRequest(
-        {
-          host: this.target.hostname,
-          port: this.target.port,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: this.target.host },
-          agent: this.agent,
-        },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          const chunks: Buffer[] = [];
-          answer.on('data', (chunk: Buffer) => {
-            if (kind === 'sync') chunks.push(chunk);
-            res.write(chunk);
+      forward(req, res, this.target, this.agent, (answer) => {
+        const chunks: Buffer[] = [];
+        if (kind === 'sync') answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => {
+          const text = kind === 'sync' ? Buffer.concat(chunks).toString('utf8') : '';
+          const eventIds = text
+            ? [...text.matchAll(/"event_id":"(\$[^"]+)"/g)].map((m) => m[1] as string)
+            : [];
+          this.records.push({
+            method: req.method ?? 'GET',
+            kind,
+            roomId,
+            start,
+            end: performance.now(),
+            status: answer.statusCode ?? 0,
+            eventIds,
           });
-          answer.on('end', () => {
-            res.end();
-            const text = kind === 'sync' ? Buffer.concat(chunks).toString('utf8') : '';
-            const eventIds = text
-              ? [...text.matchAll(/"event_id":"(\$[^"]+)"/g)].map((m) => m[1] as string)
-              : [];
-            this.records.push({
-              method: req.method ?? 'GET',
-              kind,
-              roomId,
-              start,
-              end: performance.now(),
-              status: answer.statusCode ?? 0,
-              eventIds,
-            });
-          });
-        },
-      );
-      upstream.on('error', () => {
-        if (!res.headersSent) res.writeHead(502);
-        res.end();
+        });
       });
-      req.pipe(upstream);
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     const address = this.server.address();

@@ -1,7 +1,8 @@
 // A proxy in front of the homeserver that can hold back the bot's sends, to make the
 // homeserver look saturated to the bot (and only to the bot: people talk to Synapse directly).
-import { createServer, request as httpRequest, Agent, type Server } from 'node:http';
+import { createServer, Agent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { forward } from './http-forward.ts';
 
 export class SlowHomeserver {
   /** Added before each `PUT …/send/…` reaches the homeserver; 0 passes them straight on. */
@@ -23,29 +24,9 @@ export class SlowHomeserver {
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
       const delay = req.method === 'PUT' && /\/send\//.test(req.url ?? '') ? this.sendDelayMs : 0;
-      const forward = () => {
-        const upstream = httpRequest(
-          {
-            host: this.target.hostname,
-            port: this.target.port,
-            method: req.method,
-            path: req.url,
-            headers: { ...req.headers, host: this.target.host },
-            agent: this.agent,
-          },
-          (answer) => {
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
-          },
-        );
-        upstream.on('error', () => {
-          if (!res.headersSent) res.writeHead(502);
-          res.end();
-        });
-        req.pipe(upstream);
-      };
-      if (delay > 0) setTimeout(forward, delay);
-      else forward();
+      const pass = () => forward(req, res, this.target, this.agent);
+      if (delay > 0) setTimeout(pass, delay);
+      else pass();
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
   }
