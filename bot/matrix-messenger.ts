@@ -8,6 +8,12 @@ import { escapeHtml, guardHtml } from './html-guard.ts';
 import type { HomeserverPressure } from './homeserver-pressure.ts';
 import type { CreateRoomOptions, Messenger, OutgoingFile, OutgoingMessage, SendOptions } from './types.ts';
 
+/**
+ * Delay between a message and its extras (poll, reactions, read receipt): about what the
+ * homeserver takes to deliver the message to the room's clients, so that it does that first.
+ */
+export const EXTRAS_AFTER_MS = 50;
+
 /** Content bytes per event; Synapse refuses events over 65,536 bytes in all. */
 export const MAX_CONTENT_BYTES = 40_000;
 
@@ -200,43 +206,48 @@ export class MatrixMessenger implements Messenger {
       ids.push(await this.sendEvent(roomId, 'm.room.message', content, this.txn(options, index)));
     }
     const last = ids[ids.length - 1];
-    if (last && message.poll && this.extraAllowed('poll')) {
-      const poll = message.poll;
-      const fallback = [poll.question, ...poll.answers.map((a, i) => `${i + 1}. ${a.text}`)].join('\n');
-      ids.push(
-        await this.sendEvent(
-          roomId,
-          'org.matrix.msc3381.poll.start',
-          {
-            'org.matrix.msc3381.poll.start': {
-              question: { 'org.matrix.msc1767.text': poll.question },
-              kind: 'org.matrix.msc3381.poll.disclosed',
-              max_selections: poll.maxSelections,
-              answers: poll.answers.map((a) => ({ id: a.id, 'org.matrix.msc1767.text': a.text })),
-            },
-            'org.matrix.msc1767.text': fallback,
-            body: fallback,
-          },
-          this.txn(options, 'poll'),
-        ),
-      );
-    }
-    if (last && message.quickReplies?.length) {
-      // Quick-reply reactions are a convenience (typing the answer always works): they go
-      // out in the background, so the room's next message does not wait for them. Once the
-      // bot has posted again in the room (the question was answered), the rest are useless.
-      const keys = message.quickReplies;
-      const base = options?.idempotencyKey ?? last;
+    if (last && (message.poll || message.quickReplies?.length)) {
+      // The extras (poll, quick-reply reactions) are a convenience: typing the answer always
+      // works. They go out in the background, a moment after the message, so that the
+      // homeserver delivers the message the person waits for before it handles them, and the
+      // room's next message does not wait for them. Once the bot has posted again in the room
+      // (the question was answered), the rest are useless.
+      const current = () => this.sentInRoom.get(roomId) === generation;
       void (async () => {
-        for (const [index, key] of keys.entries()) {
-          if (this.sentInRoom.get(roomId) !== generation || !this.extraAllowed('reaction')) return;
+        await sleep(EXTRAS_AFTER_MS);
+        if (message.poll && current() && this.extraAllowed('poll')) {
+          const pollId = await this.sendPoll(roomId, message.poll, this.txn(options, 'poll'));
+          options?.onPollSent?.(pollId);
+        }
+        const base = options?.idempotencyKey ?? last;
+        for (const [index, key] of (message.quickReplies ?? []).entries()) {
+          if (!current() || !this.extraAllowed('reaction')) return;
           await this.react(roomId, last, key, { idempotencyKey: `${base}:react:${index}` });
         }
       })().catch((error: unknown) =>
-        this.logger.warn({ roomId, err: error }, 'quick-reply reactions not all sent'),
+        this.logger.warn({ roomId, err: error }, 'poll or quick-reply reactions not all sent'),
       );
     }
     return ids;
+  }
+
+  private sendPoll(roomId: string, poll: NonNullable<OutgoingMessage['poll']>, txnId: string) {
+    const fallback = [poll.question, ...poll.answers.map((a, i) => `${i + 1}. ${a.text}`)].join('\n');
+    return this.sendEvent(
+      roomId,
+      'org.matrix.msc3381.poll.start',
+      {
+        'org.matrix.msc3381.poll.start': {
+          question: { 'org.matrix.msc1767.text': poll.question },
+          kind: 'org.matrix.msc3381.poll.disclosed',
+          max_selections: poll.maxSelections,
+          answers: poll.answers.map((a) => ({ id: a.id, 'org.matrix.msc1767.text': a.text })),
+        },
+        'org.matrix.msc1767.text': fallback,
+        body: fallback,
+      },
+      txnId,
+    );
   }
 
   async sendFile(roomId: string, file: OutgoingFile, options?: SendOptions): Promise<string> {
@@ -336,6 +347,8 @@ export class MatrixMessenger implements Messenger {
   }
 
   async readReceipt(roomId: string, eventId: string): Promise<void> {
+    // Like the other extras, a moment after the reply it usually follows.
+    await sleep(EXTRAS_AFTER_MS);
     if (!this.extraAllowed('receipt')) return;
     await this.client.sendReadReceipt(roomId, eventId).catch(() => undefined);
   }

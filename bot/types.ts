@@ -46,6 +46,8 @@ export interface SendOptions {
    * so a send repeated after a crash is deduplicated by the homeserver.
    */
   idempotencyKey?: string;
+  /** Told the event id of the message's poll once it is sent (in the background, or never). */
+  onPollSent?: (eventId: string) => void;
 }
 
 export interface CreateRoomOptions {

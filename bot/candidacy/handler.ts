@@ -394,14 +394,16 @@ export class CandidacyHandler implements RoomHandler {
       };
     }
     clearTimeout(this.typingSoon.get(roomId));
-    const ids = await this.ctx.messenger.send(roomId, message, { idempotencyKey: `reply:${eventId}` });
-    if (question && ids[0]) {
-      this.prompts.set(roomId, {
-        eventId: ids[0],
-        questionId: question.id,
-        ...(message.poll && ids[1] ? { pollEventId: ids[1] } : {}),
-      });
-    } else this.prompts.delete(roomId);
+    const ids = await this.ctx.messenger.send(roomId, message, {
+      idempotencyKey: `reply:${eventId}`,
+      // The poll goes out after the question: answers to it count once it is known.
+      onPollSent: (pollEventId) => {
+        const prompt = this.prompts.get(roomId);
+        if (prompt && prompt.eventId === ids[0]) prompt.pollEventId = pollEventId;
+      },
+    });
+    if (question && ids[0]) this.prompts.set(roomId, { eventId: ids[0], questionId: question.id });
+    else this.prompts.delete(roomId);
   }
 
   private async isReplyToJury(candidacy: Candidacy, text: string): Promise<boolean> {

@@ -4,7 +4,7 @@ import type { MatrixClient } from 'matrix-bot-sdk';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { HomeserverPressure } from '../../../bot/homeserver-pressure.ts';
-import { MatrixMessenger, type Extra } from '../../../bot/matrix-messenger.ts';
+import { EXTRAS_AFTER_MS, MatrixMessenger, type Extra } from '../../../bot/matrix-messenger.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -62,7 +62,9 @@ const question = {
   },
 };
 
+/** Waits for `count` sends, and past the moment the extras would have gone out. */
 async function settle(client: FakeClient, count: number) {
+  await sleep(EXTRAS_AFTER_MS + 20);
   for (let i = 0; i < 100 && client.sent.length < count; i++) await sleep(5);
   await sleep(20);
 }
@@ -94,15 +96,22 @@ describe('HomeserverPressure', () => {
 });
 
 describe('MatrixMessenger extras', () => {
-  it('sends the question, its poll and one reaction per key when the homeserver is quick', async () => {
+  it('sends the question, then its poll and one reaction per key, when the homeserver is quick', async () => {
     const client = new FakeClient();
     const { instance, skipped } = messenger(
       client,
       new HomeserverPressure({ slowAboveMs: 1000, recoveredBelowMs: 300 }),
     );
-    const ids = await instance.send('!room', question, { idempotencyKey: 'reply:$1' });
+    const polls: string[] = [];
+    const ids = await instance.send('!room', question, {
+      idempotencyKey: 'reply:$1',
+      onPollSent: (id) => polls.push(id),
+    });
+    // The message alone is awaited: the extras come a moment later, in the background.
+    expect(ids).toEqual(['$e1']);
+    expect(client.types()).toEqual(['m.room.message']);
     await settle(client, 5);
-    expect(ids).toEqual(['$e1', '$e2']);
+    expect(polls).toEqual(['$e2']);
     expect(client.types()).toEqual([
       'm.room.message',
       'org.matrix.msc3381.poll.start',
@@ -128,14 +137,22 @@ describe('MatrixMessenger extras', () => {
         (s) =>
           s.type === 'm.reaction' && (s.content['m.relates_to'] as { event_id: string }).event_id === eventId,
       );
-    const [first] = await instance.send('!room', { ...question, poll: undefined });
-    // The person answered at once: the next question goes out before the keys are all added.
+    const [first] = await instance.send('!room', question);
+    // The person answered at once: the next question goes out before the extras are all added.
+    await sleep(EXTRAS_AFTER_MS + 30);
     await instance.send('!room', { plain: 'Q3 · Next?', html: '<p>Q3 · Next?</p>' });
     // Another room's quick replies are not affected.
     const [other] = await instance.send('!other', { ...question, poll: undefined });
     await settle(client, client.sent.length + 3);
     expect(reactionsTo(first).length).toBeLessThan(3);
     expect(reactionsTo(other).length).toBe(3);
+    // Answered before its extras went out: neither poll nor reactions at all.
+    const before = client.sent.length;
+    const [quick] = await instance.send('!room', question);
+    await instance.send('!room', { plain: 'Q4 · Next?', html: '<p>Q4 · Next?</p>' });
+    await settle(client, before + 2);
+    expect(reactionsTo(quick)).toEqual([]);
+    expect(client.types().slice(before)).toEqual(['m.room.message', 'm.room.message']);
   });
 
   it('leaves out polls, reactions, typing and receipts while sends are slow, never the message', async () => {
