@@ -13,67 +13,17 @@ import { RoomQueue } from '../../../bot/room-queue.ts';
 import { StoredRoomDirectory } from '../../../bot/rooms.ts';
 import { Router } from '../../../bot/router.ts';
 import { DurableSyncClient } from '../../../bot/sync-client.ts';
-import type {
-  CreateRoomOptions,
-  Messenger,
-  OutgoingFile,
-  OutgoingMessage,
-  RawEvent,
-  SendOptions,
-} from '../../../bot/types.ts';
+import type { RawEvent } from '../../../bot/types.ts';
 import { configSchema } from '../../../config/schema.ts';
 import { createMemoryStorage, type MemoryStorage } from '../../../storage/index.ts';
 import type { Storage } from '../../../storage/storage.ts';
+import { RecordingMessenger } from '../../doubles/recording-messenger.ts';
 import { BotProcess } from '../bot-process.ts';
 import { answerCurrent, askedNumber, nextFromBot, seedOpenCampaign, storageFor } from '../candidate.ts';
 import { stopAllPeople } from '../people.ts';
 import { Candidate, errorLines, expectAlive, history, sleep, waitUntil } from './support.ts';
 
 // --- In memory ---------------------------------------------------------------------------------
-
-/** Records sends; a repeated idempotency key returns the first event ids, as the homeserver does. */
-class RecordingMessenger implements Messenger {
-  readonly userId = '@bot:test';
-  /** Every send that reached the "homeserver" as a new event. */
-  readonly events: Array<{ roomId: string; key: string | undefined; body: string }> = [];
-  /** Every call, deduplicated or not. */
-  calls = 0;
-  private readonly byKey = new Map<string, string[]>();
-  private rooms = 0;
-
-  async send(roomId: string, message: OutgoingMessage, options?: SendOptions): Promise<string[]> {
-    this.calls++;
-    const key = options?.idempotencyKey;
-    const known = key ? this.byKey.get(key) : undefined;
-    if (known) return known;
-    const ids = [`$sent${this.events.length}`];
-    this.events.push({ roomId, key, body: message.plain });
-    if (key) this.byKey.set(key, ids);
-    return ids;
-  }
-
-  async sendFile(roomId: string, file: OutgoingFile, options?: SendOptions): Promise<string> {
-    const [id] = await this.send(roomId, { plain: file.name, html: '' }, options);
-    return id ?? '';
-  }
-
-  async react(): Promise<void> {}
-  async createRoom(_options: CreateRoomOptions): Promise<string> {
-    this.rooms++;
-    return `!created${this.rooms}:test`;
-  }
-  async invite(): Promise<void> {}
-  async join(): Promise<void> {}
-  async isEncrypted(): Promise<boolean> {
-    return false;
-  }
-  async setRoomName(): Promise<void> {}
-  async typing(): Promise<void> {}
-  async readReceipt(): Promise<void> {}
-  async members(): Promise<string[]> {
-    return [];
-  }
-}
 
 /** The bot's sync client, fed by hand instead of by the homeserver. */
 class HandFedSyncClient extends DurableSyncClient {
@@ -190,7 +140,9 @@ async function snapshot(bot: MemoryBot) {
       status: c.status,
     })),
     audits,
-    events: [...bot.messenger.events],
+    // Copies: what had reached the rooms then, whatever happens to the objects later.
+    sent: structuredClone(bot.messenger.sent),
+    files: structuredClone(bot.messenger.files),
   };
 }
 
@@ -239,7 +191,7 @@ describe('one sync batch delivered twice (in memory)', () => {
     expect(twice).toEqual(once);
     // Sends repeated on the way (the last reply, to be sure it went out) reuse their key.
     expect(bot.messenger.calls).toBeGreaterThanOrEqual(callsBefore);
-    expect(bot.messenger.events.filter((e) => e.key === undefined)).toEqual([]);
+    expect([...bot.messenger.sent, ...bot.messenger.files].filter((e) => e.key === undefined)).toEqual([]);
 
     // An older batch arriving after a newer one (restart from an old position) is as harmless.
     await bot.deliver(batch('s4', { [room]: [text('dsi@exemple.fr')] }));

@@ -12,9 +12,9 @@ import { StoredRoomDirectory } from '../../../bot/rooms.ts';
 import type { RawEvent } from '../../../bot/types.ts';
 import { configSchema } from '../../../config/schema.ts';
 import { createMemoryStorage, type MemoryStorage } from '../../../storage/storage.ts';
-import { FakeMessenger } from '../jury/fixture.ts';
 import { loadQuestionnaireById } from '../../../flows/questionnaire.ts';
 import { validAnswer } from '../../e2e/candidate.ts';
+import { RecordingMessenger } from '../../doubles/recording-messenger.ts';
 
 const LEAD = '@lead:test';
 let counter = 0;
@@ -31,7 +31,7 @@ function text(sender: string, body: string, eventId = `$m${++counter}`): RawEven
 
 interface Setup {
   storage: MemoryStorage;
-  messenger: FakeMessenger;
+  messenger: RecordingMessenger;
   clock: ManualClock;
   handler: CandidacyHandler;
   roomId: string;
@@ -42,7 +42,7 @@ async function setup(): Promise<Setup> {
   const clock = new ManualClock();
   clock.set('2026-10-01T08:00:00Z');
   const storage = createMemoryStorage({ now: () => clock.now() });
-  const messenger = new FakeMessenger();
+  const messenger = new RecordingMessenger();
   const ctx: BotContext = {
     config: configSchema.parse({ homeserver: { url: 'http://127.0.0.1:8008', accessToken: 'x' } }),
     logger: pino({ level: 'silent' }),

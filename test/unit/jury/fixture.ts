@@ -1,6 +1,5 @@
-// A jury in memory: the real JuryService over createMemoryStorage() and a Messenger
-// double that records what the bot sends (and gives stable event ids per idempotency
-// key, as the homeserver does for a repeated transaction id).
+// A jury in memory: the real JuryService over createMemoryStorage() and the shared
+// recording Messenger double.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,153 +8,19 @@ import { ManualClock } from '../../../bot/clock.ts';
 import type { BotContext, BotServices } from '../../../bot/context.ts';
 import { createMetrics } from '../../../bot/health.ts';
 import { JuryService } from '../../../bot/jury/service.ts';
-import type {
-  CreateRoomOptions,
-  Messenger,
-  OutgoingFile,
-  OutgoingMessage,
-  RawEvent,
-  SendOptions,
-} from '../../../bot/types.ts';
+import type { RawEvent } from '../../../bot/types.ts';
 import { configSchema } from '../../../config/schema.ts';
 import { type Candidacy, createMemoryStorage, type MemoryStorage } from '../../../storage/index.ts';
+import { questionnaireYaml } from '../../doubles/questionnaire.ts';
+import { RecordingMessenger } from '../../doubles/recording-messenger.ts';
 
-export const QUESTIONNAIRE_YAML = `
-id: jury-fixture
-version: 1
-title: { fr: Questionnaire du jury, en: Jury questionnaire }
-identification:
-  title: { fr: Identification, en: Identification }
-  questions:
-    - id: name
-      role: collectivity_name
-      type: short_text
-      text: { fr: Nom de la collectivité ?, en: Name of the local authority? }
-    - id: kind
-      role: collectivity_kind
-      type: single_choice
-      text: { fr: Type ?, en: Kind? }
-      choices:
-        - { id: commune, label: { fr: Commune, en: Municipality } }
-        - { id: epci, label: { fr: Intercommunalité, en: Inter-municipal body } }
-    - id: population
-      role: population
-      type: integer
-      text: { fr: Population ?, en: Population? }
-sections:
-  - id: tech
-    title: { fr: Logiciels libres, en: Free software }
-    questions:
-      - id: uses_linux
-        type: yes_no
-        text: { fr: Postes sous GNU/Linux ?, en: Workstations on GNU/Linux? }
-      - id: distros
-        type: list
-        when: { question: uses_linux, equals: true }
-        text: { fr: Distributions ?, en: Distributions? }
-      - id: strategy
-        type: long_text
-        text: { fr: Votre stratégie ?, en: Your strategy? }
-`;
+export const QUESTIONNAIRE_YAML = questionnaireYaml('jury-fixture');
 
 export function questionnaireFile(): string {
   const dir = mkdtempSync(join(tmpdir(), 'jury-test-'));
   const file = join(dir, 'questionnaire.yaml');
   writeFileSync(file, QUESTIONNAIRE_YAML);
   return file;
-}
-
-export interface Sent {
-  roomId: string;
-  message: OutgoingMessage;
-  key: string | undefined;
-  eventId: string;
-}
-
-export interface SentFile {
-  roomId: string;
-  file: OutgoingFile;
-  key: string | undefined;
-  eventId: string;
-}
-
-/** Records sends; a repeated idempotency key returns the first event id and is not recorded twice. */
-export class FakeMessenger implements Messenger {
-  readonly userId = '@bot:test';
-  readonly sent: Sent[] = [];
-  readonly files: SentFile[] = [];
-  readonly rooms: Array<{ roomId: string; options: CreateRoomOptions }> = [];
-  readonly invites: Array<{ roomId: string; userId: string }> = [];
-  private readonly byKey = new Map<string, string[]>();
-  private counter = 0;
-  /** Makes the next sends fail (simulating an outage) while > 0. */
-  failNext = 0;
-
-  private nextId(): string {
-    this.counter += 1;
-    return `$ev${this.counter}`;
-  }
-
-  async send(roomId: string, message: OutgoingMessage, options?: SendOptions): Promise<string[]> {
-    const key = options?.idempotencyKey;
-    if (key && this.byKey.has(key)) return this.byKey.get(key) as string[];
-    if (this.failNext > 0) {
-      this.failNext -= 1;
-      throw new Error('homeserver unreachable');
-    }
-    const eventId = this.nextId();
-    this.sent.push({ roomId, message, key, eventId });
-    if (key) this.byKey.set(key, [eventId]);
-    return [eventId];
-  }
-
-  async sendFile(roomId: string, file: OutgoingFile, options?: SendOptions): Promise<string> {
-    const key = options?.idempotencyKey;
-    if (key && this.byKey.has(key)) return (this.byKey.get(key) as string[])[0] as string;
-    const eventId = this.nextId();
-    this.files.push({ roomId, file, key, eventId });
-    if (key) this.byKey.set(key, [eventId]);
-    return eventId;
-  }
-
-  async react(): Promise<void> {}
-
-  async createRoom(options: CreateRoomOptions): Promise<string> {
-    const roomId = `!room${this.rooms.length + 1}:test`;
-    this.rooms.push({ roomId, options });
-    return roomId;
-  }
-
-  async invite(roomId: string, userId: string): Promise<void> {
-    this.invites.push({ roomId, userId });
-  }
-
-  async join(): Promise<void> {}
-  async isEncrypted(): Promise<boolean> {
-    return false;
-  }
-  async setRoomName(): Promise<void> {}
-  async typing(): Promise<void> {}
-  async readReceipt(): Promise<void> {}
-
-  async members(roomId: string): Promise<string[]> {
-    return this.invites.filter((i) => i.roomId === roomId).map((i) => i.userId);
-  }
-
-  /** Messages sent to a room (optionally in one thread), oldest first. */
-  in(roomId: string, threadRoot?: string | null): Sent[] {
-    return this.sent.filter(
-      (s) =>
-        s.roomId === roomId && (threadRoot === undefined || (s.message.threadRoot ?? null) === threadRoot),
-    );
-  }
-
-  last(roomId: string): Sent {
-    const all = this.in(roomId);
-    const last = all[all.length - 1];
-    if (!last) throw new Error(`nothing sent to ${roomId}`);
-    return last;
-  }
 }
 
 type CandidacyService = NonNullable<BotServices['candidacy']>;
@@ -178,7 +43,7 @@ export const CANDIDATE = '@lead:test';
 export interface Harness {
   service: JuryService;
   storage: MemoryStorage;
-  messenger: FakeMessenger;
+  messenger: RecordingMessenger;
   clock: ManualClock;
   ctx: BotContext;
   notified: Array<{ candidacyId: string; key: string; fr: { plain: string; html: string } }>;
@@ -203,7 +68,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const clock = new ManualClock();
   clock.set('2026-10-20T08:00:00Z');
   const storage = createMemoryStorage({ now: () => clock.now() });
-  const messenger = new FakeMessenger();
+  const messenger = new RecordingMessenger();
   const config = configSchema.parse({
     homeserver: { url: 'http://127.0.0.1:8008', accessToken: 'x' },
     people: { organisers: [ORGANISER], jurors: JURORS, juryPresident: PRESIDENT },

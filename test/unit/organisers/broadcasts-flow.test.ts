@@ -28,9 +28,9 @@ describe('broadcast announcements', () => {
     ]);
     // User text is escaped in HTML.
     expect(h.messenger.in(fr.roomId as string)[0]?.message.html).toContain('&lt;b&gt;jeudi&lt;/b&gt;');
-    expect(h.messenger.last(en.roomId as string)).toContain('Meeting on Thursday');
+    expect(h.messenger.last(en.roomId as string).message.plain).toContain('Meeting on Thursday');
     expect(h.messenger.in(withdrawn.roomId as string)).toEqual([]);
-    const publicText = h.messenger.last(PUBLIC_ROOM);
+    const publicText = h.messenger.last(PUBLIC_ROOM).message.plain;
     expect(publicText).toContain('Réunion');
     expect(publicText).toContain('Meeting on Thursday');
     const replies = h.replies();
@@ -55,7 +55,7 @@ describe('broadcast announcements', () => {
     await h.say('!annonce liste=rennes,Quimper\nBonjour Rennes');
     expect(h.replies().join('\n')).toContain('Introuvable(s), ignoré(s) : Quimper');
     await h.say('!confirmer');
-    expect(h.messenger.last(submitted.roomId as string)).toContain('Bonjour Rennes');
+    expect(h.messenger.last(submitted.roomId as string).message.plain).toContain('Bonjour Rennes');
     expect(h.messenger.in(draft.roomId as string)).toHaveLength(1);
   });
 
@@ -135,13 +135,15 @@ describe('broadcast announcements', () => {
     await h.say('!relancer');
     expect(h.replies().join('\n')).toContain('Relancer 2 candidature(s)');
     await h.say('!confirmer');
-    const text = h.messenger.last(draft.roomId as string);
+    const text = h.messenger.last(draft.roomId as string).message.plain;
     expect(text).toContain('Rappel');
     expect(text).toContain('3 questions obligatoires sans réponse');
     expect(text).toContain('3. Population ?');
     expect(text).not.toContain('Distributions');
     expect(text).not.toContain('commentaire');
-    expect(h.messenger.last(english.roomId as string)).toContain('required questions have no answer yet');
+    expect(h.messenger.last(english.roomId as string).message.plain).toContain(
+      'required questions have no answer yet',
+    );
     expect(h.messenger.in(submitted.roomId as string)).toHaveLength(0);
     expect(h.messenger.in(ORG_ROOM).at(-1)?.message.plain).toContain('Rapport de diffusion');
   });

@@ -36,7 +36,7 @@ describe('the clock', () => {
     h.clock.set(at(CLOSES, -2 * DAY + 60_000));
     await h.idle();
     expect(h.messenger.in(draft.roomId as string)).toHaveLength(2);
-    expect(h.messenger.last(draft.roomId as string)).toContain('(dans 48 heures)');
+    expect(h.messenger.last(draft.roomId as string).message.plain).toContain('(dans 48 heures)');
     expect(h.messenger.in(late.roomId as string)).toHaveLength(1);
     expect(h.messenger.in(submitted.roomId as string)).toHaveLength(0);
     expect(h.messenger.in(ORG_ROOM).at(-1)?.message.plain).toContain('relance');
@@ -54,9 +54,9 @@ describe('the clock', () => {
     await h.idle();
     expect((await h.storage.campaigns.get('tnl-2026'))?.status).toBe('closed');
     expect((await h.storage.candidacies.get(submitted.id))?.status).toBe('under_review');
-    expect(h.messenger.last(draft.roomId as string)).toContain('figé');
-    expect(h.messenger.last(submitted.roomId as string)).toContain('transmis au jury');
-    expect(h.messenger.last(ORG_ROOM)).toContain(
+    expect(h.messenger.last(draft.roomId as string).message.plain).toContain('figé');
+    expect(h.messenger.last(submitted.roomId as string).message.plain).toContain('transmis au jury');
+    expect(h.messenger.last(ORG_ROOM).message.plain).toContain(
       'Clôture automatique de tnl-2026 : 1 brouillon(s) figé(s), 1 dossier(s)',
     );
     expect(h.synced.length).toBeGreaterThan(0);
@@ -124,16 +124,18 @@ describe('the clock', () => {
 
     h.clock.set('2026-12-03T17:00:01Z');
     await h.idle();
-    const goldText = h.messenger.last(gold.roomId as string);
+    const goldText = h.messenger.last(gold.roomId as string).message.plain;
     expect(goldText).toContain('Le jury attribue à Échirolles le niveau : or.');
     expect(goldText).toContain('Coup de cœur');
     expect(h.messenger.in(gold.roomId as string).at(-1)?.message.html).toContain(
       'Bravo &lt;i&gt;!&lt;/i&gt;',
     );
-    expect(h.messenger.last(bronze.roomId as string)).toContain('The jury awards Arles the level: bronze.');
-    expect(h.messenger.last(undecided.roomId as string)).not.toContain('Résultats');
-    expect(h.messenger.last(draft.roomId as string)).not.toContain('Résultats');
-    const palmares = h.messenger.last(PUBLIC_ROOM);
+    expect(h.messenger.last(bronze.roomId as string).message.plain).toContain(
+      'The jury awards Arles the level: bronze.',
+    );
+    expect(h.messenger.last(undecided.roomId as string).message.plain).not.toContain('Résultats');
+    expect(h.messenger.last(draft.roomId as string).message.plain).not.toContain('Résultats');
+    const palmares = h.messenger.last(PUBLIC_ROOM).message.plain;
     expect(palmares.indexOf('Échirolles (Commune)')).toBeGreaterThan(-1);
     expect(palmares.indexOf('or')).toBeLessThan(palmares.indexOf('bronze'));
     expect(palmares).not.toContain('Dax');

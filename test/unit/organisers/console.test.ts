@@ -163,8 +163,8 @@ describe('organisers console: campaigns', () => {
     expect(stored?.closesAt.getTime()).toBeLessThanOrEqual(h.clock.now().getTime());
     expect((await h.storage.candidacies.get(submitted.id))?.status).toBe('under_review');
     expect((await h.storage.candidacies.get(draft.id))?.status).toBe('draft');
-    expect(h.messenger.last(draft.roomId as string)).toContain("n'a pas été déposé");
-    expect(h.messenger.last(submitted.roomId as string)).toContain('transmis au jury');
+    expect(h.messenger.last(draft.roomId as string).message.plain).toContain("n'a pas été déposé");
+    expect(h.messenger.last(submitted.roomId as string).message.plain).toContain('transmis au jury');
     expect(h.synced.length).toBeGreaterThan(0);
     // Every message the bot sent carried an idempotency key and no mentions.
     expect(h.messenger.sent.every((s) => s.key && s.message.mentions?.length === 0)).toBe(true);

@@ -1,19 +1,11 @@
 // The organisers' side in memory: the real handler and service over createMemoryStorage(),
-// a manual clock, and a Messenger double that behaves like a homeserver for repeated
-// transaction ids (same key: same event, not sent again) and can fail rooms or "crash".
+// a manual clock, and the shared recording Messenger double, which here can also "crash".
 import { pino } from 'pino';
 import { ManualClock } from '../../../bot/clock.ts';
 import type { BotContext } from '../../../bot/context.ts';
 import { createMetrics } from '../../../bot/health.ts';
 import { createOrganisers, type Organisers } from '../../../bot/organisers/index.ts';
-import type {
-  CreateRoomOptions,
-  Messenger,
-  OutgoingFile,
-  OutgoingMessage,
-  RawEvent,
-  SendOptions,
-} from '../../../bot/types.ts';
+import type { OutgoingMessage, RawEvent, SendOptions } from '../../../bot/types.ts';
 import { configSchema } from '../../../config/schema.ts';
 import { parseQuestionnaire } from '../../../flows/questionnaire.ts';
 import {
@@ -22,6 +14,8 @@ import {
   createMemoryStorage,
   type MemoryStorage,
 } from '../../../storage/index.ts';
+import { questionnaireYaml } from '../../doubles/questionnaire.ts';
+import { RecordingMessenger } from '../../doubles/recording-messenger.ts';
 
 export const ORG_ROOM = '!organisers:test';
 export const PUBLIC_ROOM = '!public:test';
@@ -29,75 +23,33 @@ export const ORGANISER = '@orga:test';
 export const OTHER_ORGANISER = '@orgb:test';
 export const JURORS = ['@j1:test', '@j2:test', '@j3:test'];
 
-export const QUESTIONNAIRE = parseQuestionnaire(`
-id: orga-fixture
-version: 1
-title: { fr: Questionnaire, en: Questionnaire }
-identification:
-  title: { fr: Identification, en: Identification }
-  questions:
-    - id: name
-      role: collectivity_name
-      type: short_text
-      text: { fr: Nom de la collectivité ?, en: Name of the local authority? }
-    - id: kind
-      role: collectivity_kind
-      type: single_choice
-      text: { fr: Type ?, en: Kind? }
-      choices:
-        - { id: commune, label: { fr: Commune, en: Municipality } }
-        - { id: epci, label: { fr: Intercommunalité, en: Inter-municipal body } }
-    - id: population
-      role: population
-      type: integer
-      text: { fr: Population ?, en: Population? }
-sections:
-  - id: tech
-    title: { fr: Logiciels libres, en: Free software }
-    questions:
-      - id: uses_linux
-        type: yes_no
-        text: { fr: Postes sous GNU/Linux ?, en: Workstations on GNU/Linux? }
-      - id: distros
-        type: list
-        when: { question: uses_linux, equals: true }
-        text: { fr: Distributions utilisées ?, en: Distributions used? }
-      - id: tools
-        type: multiple_choice
-        text: { fr: Outils ?, en: Tools? }
-        choices:
-          - { id: libreoffice, label: { fr: LibreOffice, en: LibreOffice } }
-          - { id: firefox, label: { fr: Firefox, en: Firefox } }
-      - id: strategy
-        type: long_text
-        text: { fr: Votre stratégie ?, en: Your strategy? }
-      - id: comment
-        type: long_text
-        required: false
-        text: { fr: Un commentaire ?, en: A comment? }
-`);
+// What the organisers' tests need beyond the shared questionnaire: a multiple choice and
+// an optional question.
+export const QUESTIONNAIRE = parseQuestionnaire(
+  questionnaireYaml(
+    'orga-fixture',
+    `
+- id: tools
+  type: multiple_choice
+  text: { fr: Outils ?, en: Tools? }
+  choices:
+    - { id: libreoffice, label: { fr: LibreOffice, en: LibreOffice } }
+    - { id: firefox, label: { fr: Firefox, en: Firefox } }
+- id: comment
+  type: long_text
+  required: false
+  text: { fr: Un commentaire ?, en: A comment? }
+`,
+  ),
+);
 
-export interface Sent {
-  roomId: string;
-  message: OutgoingMessage;
-  key: string | undefined;
-  eventId: string;
-}
-
-/** Records sends like a homeserver: a repeated idempotency key returns the first event and sends nothing. */
-export class FakeMessenger implements Messenger {
-  readonly userId = '@bot:test';
-  readonly sent: Sent[] = [];
-  readonly files: Array<{ roomId: string; file: OutgoingFile; key: string | undefined }> = [];
-  readonly #byKey = new Map<string, string[]>();
-  #counter = 0;
-  /** Rooms whose sends fail (e.g. the bot was kicked). */
-  readonly failing = new Map<string, string>();
-  /**
-   * After this many more sends, the next one reaches the homeserver but the process
-   * "dies" before hearing back: that send and every later one never return (and the
-   * later ones never reach the homeserver), as when the bot is killed mid-broadcast.
-   */
+/**
+ * The shared recording double, plus a crash: after `crashAfter` more sends, the next one
+ * reaches the homeserver but the process "dies" before hearing back: that send and every
+ * later one never return (and the later ones never reach the homeserver), as when the
+ * bot is killed mid-broadcast.
+ */
+export class CrashingMessenger extends RecordingMessenger {
   crashAfter: number | null = null;
   #dead = false;
   #died: () => void = () => {};
@@ -111,66 +63,25 @@ export class FakeMessenger implements Messenger {
     this.died = new Promise((resolve) => (this.#died = resolve));
   }
 
-  async send(roomId: string, message: OutgoingMessage, options?: SendOptions): Promise<string[]> {
+  override send(roomId: string, message: OutgoingMessage, options?: SendOptions): Promise<string[]> {
     if (this.#dead) return new Promise(() => {});
-    const key = options?.idempotencyKey;
-    if (key && this.#byKey.has(key)) return this.#byKey.get(key) as string[];
-    const failure = this.failing.get(roomId);
-    if (failure) throw Object.assign(new Error(failure), { errcode: 'M_FORBIDDEN' });
-    const eventId = `$ev${++this.#counter}`;
-    this.sent.push({ roomId, message, key, eventId });
-    if (key) this.#byKey.set(key, [eventId]);
-    if (this.crashAfter !== null) {
-      if (this.crashAfter === 0) {
-        this.#dead = true;
-        this.#died();
-        return new Promise(() => {});
-      }
-      this.crashAfter -= 1;
+    const before = this.sent.length;
+    const result = super.send(roomId, message, options);
+    // Only a send that reached the homeserver as a new event counts towards the crash.
+    if (this.sent.length === before || this.crashAfter === null) return result;
+    if (this.crashAfter === 0) {
+      this.#dead = true;
+      this.#died();
+      return new Promise(() => {});
     }
-    return [eventId];
-  }
-
-  async sendFile(roomId: string, file: OutgoingFile, options?: SendOptions): Promise<string> {
-    const key = options?.idempotencyKey;
-    if (key && this.#byKey.has(key)) return (this.#byKey.get(key) as string[])[0] as string;
-    const eventId = `$ev${++this.#counter}`;
-    this.files.push({ roomId, file, key });
-    if (key) this.#byKey.set(key, [eventId]);
-    return eventId;
-  }
-
-  async react(): Promise<void> {}
-  async createRoom(_options: CreateRoomOptions): Promise<string> {
-    return `!new${++this.#counter}:test`;
-  }
-  async invite(): Promise<void> {}
-  async join(): Promise<void> {}
-  async isEncrypted(): Promise<boolean> {
-    return false;
-  }
-  async setRoomName(): Promise<void> {}
-  async typing(): Promise<void> {}
-  async readReceipt(): Promise<void> {}
-  async members(): Promise<string[]> {
-    return [];
-  }
-
-  in(roomId: string): Sent[] {
-    return this.sent.filter((s) => s.roomId === roomId);
-  }
-
-  last(roomId: string): string {
-    const all = this.in(roomId);
-    const last = all[all.length - 1];
-    if (!last) throw new Error(`nothing sent to ${roomId}`);
-    return last.message.plain;
+    this.crashAfter -= 1;
+    return result;
   }
 }
 
 export interface Harness {
   storage: MemoryStorage;
-  messenger: FakeMessenger;
+  messenger: CrashingMessenger;
   clock: ManualClock;
   ctx: BotContext;
   organisers: Organisers;
@@ -189,7 +100,7 @@ export interface HarnessOptions {
   announcements?: string | null;
   campaigns?: unknown[];
   storage?: MemoryStorage;
-  messenger?: FakeMessenger;
+  messenger?: CrashingMessenger;
   clock?: ManualClock;
 }
 
@@ -199,7 +110,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
   const clock = options.clock ?? new ManualClock();
   if (!options.clock) clock.set(options.now ?? '2026-09-01T08:00:00Z');
   const storage = options.storage ?? createMemoryStorage({ now: () => clock.now() });
-  const messenger = options.messenger ?? new FakeMessenger();
+  const messenger = options.messenger ?? new CrashingMessenger();
   const config = configSchema.parse({
     homeserver: { url: 'http://127.0.0.1:8008', accessToken: 'x' },
     people: { organisers: [ORGANISER, OTHER_ORGANISER], jurors: JURORS },
