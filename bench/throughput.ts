@@ -21,7 +21,8 @@ import { BotProcess } from '../test/e2e/bot-process.ts';
 import { seedOpenCampaign, storageFor } from '../test/e2e/candidate.ts';
 import type { Person } from '../test/e2e/people.ts';
 import { answerCurrentQuestion, openSeededCandidacy, type SeededRoom } from './lib/candidacies.ts';
-import { botUsage, type BotUsage } from './lib/bot-metrics.ts';
+import { botMetrics, botUsage, type BotUsage } from './lib/bot-metrics.ts';
+import { collectGarbage, inspectorUrl } from './lib/inspector.ts';
 import { EchoProcess } from './lib/echo-process.ts';
 import { createPeople } from './lib/matrix.ts';
 import { machineCpu, sampleProcess, sampleTree, type ProcSample } from './lib/proc.ts';
@@ -65,6 +66,8 @@ interface PhaseResult {
   before: Usage;
   after: Usage;
   peakBotRss: number;
+  /** The bot's live heap after a full garbage collection at the end of the phase (bot phases). */
+  botHeapAfterGc: number;
   /** Synapse's request costs during the counted window, by who and kind. */
   synapse: RequestCost[];
 }
@@ -79,6 +82,8 @@ await runBench('throughput', 600_000, async (resources) => {
   const echo = await EchoProcess.start();
   resources.add(() => echo.stop());
   const bot = await BotProcess.start({
+    // The inspector lets the benchmark force a garbage collection: live memory, phase by phase.
+    env: { NODE_OPTIONS: '--inspect=127.0.0.1:0' },
     config: {
       logging: { level: 'info', format: 'json' },
       ...(extrasAlways ? { bot: { slowHomeserver: { pauseExtrasAboveMs: 0 } } } : {}),
@@ -189,6 +194,13 @@ await runBench('throughput', 600_000, async (resources) => {
     clearInterval(sampler);
     await beforeReady;
     const after = await usage();
+    let botHeapAfterGc = NaN;
+    const inspector = inspectorUrl(bot.stderr.join(''));
+    if (side === 'bot' && inspector) {
+      await sleep(2000); // trailing extras and receipts
+      await collectGarbage(inspector);
+      botHeapAfterGc = (await botMetrics(bot)).get('tnl_nodejs_heap_size_used_bytes') ?? NaN;
+    }
     const synapse = requestCosts(offset, classify);
     // Round trips still running at the deadline were not counted: the window ends at `end`.
     return {
@@ -199,6 +211,7 @@ await runBench('throughput', 600_000, async (resources) => {
       before: before as Usage,
       after,
       peakBotRss,
+      botHeapAfterGc,
       synapse,
     };
   };
@@ -227,6 +240,7 @@ await runBench('throughput', 600_000, async (resources) => {
       per(cpu(p.before.gateway, p.after.gateway) + cpu(p.before.postgres, p.after.postgres)),
       `${num(machine * 100, 0)} %`,
       mb(p.peakBotRss),
+      p.side === 'bot' ? mb(p.botHeapAfterGc) : '',
     ];
   });
   const rate = (side: 'echo' | 'bot') => {
@@ -259,6 +273,7 @@ await runBench('throughput', 600_000, async (resources) => {
         'db cpu',
         'machine busy',
         'bot rss peak',
+        'bot heap after gc',
       ],
       rows,
     ),
