@@ -1,9 +1,10 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 // Tests that stop services of the shared stack (Synapse, the database): every other client
-// of the stack would see the outage, so they run alone, after all the others. Likewise the
-// test that judges the homeserver's speed: other files' load would blur it.
-const EXCLUSIVE = ['test/e2e/faults/restarts.test.ts', 'test/e2e/slow-homeserver.test.ts'];
+// of the stack would see the outage, so they run alone, after all the others. Then, alone
+// too, the test that judges the homeserver's speed: other files' load would blur it.
+const EXCLUSIVE = ['test/e2e/faults/restarts.test.ts'];
+const TIMING = ['test/e2e/slow-homeserver.test.ts'];
 
 export default defineConfig({
   test: {
@@ -19,11 +20,12 @@ export default defineConfig({
         test: {
           name: 'shared',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, ...EXCLUSIVE],
+          exclude: [...configDefaults.exclude, ...EXCLUSIVE, ...TIMING],
           sequence: { groupOrder: 0 },
         },
       },
       { extends: true, test: { name: 'exclusive', include: EXCLUSIVE, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'timing', include: TIMING, sequence: { groupOrder: 2 } } },
     ],
   },
 });
