@@ -2,7 +2,7 @@
 // with the command that reproduces it. Each benchmark starts and stops what it needs
 // (bot, echo participant, people, databases) on the local stack, within its own budget.
 //
-// Usage: node bench/run-all.ts [--only latency,throughput,throughput-extras,scale,profile,storage] [--quick]
+// Usage: node bench/run-all.ts [--only latency,throughput,throughput-extras,scale,profile,send-cost,storage] [--quick]
 //   --quick: smaller runs (fewer samples, clients and candidacies), to check that all works.
 import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -60,6 +60,7 @@ const BENCHES: Bench[] = [
     quickArgs: ['--drafts', '2000', '--submitted', '200', '--active', '30'],
   },
   { name: 'profile', script: 'profile.ts', args: [], quickArgs: ['--samples', '20'] },
+  { name: 'send-cost', script: 'send-cost.ts', args: [], quickArgs: ['--sends', '30'] },
   {
     name: 'storage',
     script: 'storage.ts',
