@@ -12,13 +12,12 @@ import {
   readDocument,
 } from './documents.ts';
 import type { DocCollection, IndexSpec, RawDoc } from './port.ts';
+import { findIn } from './util.ts';
 
 const VALUES = 'bot_state';
 const ROOMS = 'rooms';
 const PEOPLE = 'people';
 const SYNC_TOKEN_KEY = 'sync_token';
-/** Keys per `$in` query in getValues (keeps each command small). */
-const KEYS_PER_QUERY = 500;
 
 export const ROOM_KINDS = ['candidacy', 'jury', 'organisers', 'lobby', 'dm', 'announcements'] as const;
 export type RoomKind = (typeof ROOM_KINDS)[number];
@@ -128,10 +127,8 @@ export class BotStateStore implements BotStateRepository {
 
   async getValues(keys: readonly string[]): Promise<Map<string, JsonValue>> {
     const out = new Map<string, JsonValue>();
-    const unique = [...new Set(keys)];
-    for (let i = 0; i < unique.length; i += KEYS_PER_QUERY) {
-      const cursor = this.#values.find({ _id: { $in: unique.slice(i, i + KEYS_PER_QUERY) } });
-      for await (const raw of cursor) out.set(raw._id, readDocument(botStateKinds.values, raw).value.value);
+    for await (const raw of findIn(this.#values, '_id', keys)) {
+      out.set(raw._id, readDocument(botStateKinds.values, raw).value.value);
     }
     return out;
   }

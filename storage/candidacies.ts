@@ -25,7 +25,7 @@ import {
   NotFoundError,
 } from './errors.ts';
 import type { DocCollection, Filter, IndexSpec, PushSpec, RawDoc, Update } from './port.ts';
-import { deepEqual, diffUpdate, type RetryOptions, retryOnConflict } from './util.ts';
+import { deepEqual, diffUpdate, readProjected, type RetryOptions, retryOnConflict } from './util.ts';
 
 export const CANDIDACY_STATUSES = ['draft', 'submitted', 'under_review', 'decided', 'withdrawn'] as const;
 export type CandidacyStatus = (typeof CANDIDACY_STATUSES)[number];
@@ -648,16 +648,8 @@ export class CandidacyStore implements CandidacyRepository {
       sort: { createdAt: 1, _id: 1 },
     });
     for await (const raw of cursor) {
-      // Both fields exist in every schema version, so no migration is needed to read them.
-      const parsed = versionDocSchema.safeParse(raw);
-      if (!parsed.success) {
-        throw new CorruptDocumentError(
-          COLLECTION,
-          raw._id,
-          parsed.error.issues[0]?.message ?? 'status or version invalid',
-        );
-      }
-      yield { id: parsed.data._id, status: parsed.data.status, version: parsed.data.version };
+      const { _id, status, version } = readProjected(versionDocSchema, COLLECTION, raw);
+      yield { id: _id, status, version };
     }
   }
 

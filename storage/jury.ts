@@ -4,15 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { checkInput, dateSchema, type DocumentKind, nonEmpty, readDocument } from './documents.ts';
-import {
-  CONSTRAINTS,
-  ConflictError,
-  CorruptDocumentError,
-  DuplicateError,
-  NotFoundError,
-  RecusedError,
-} from './errors.ts';
+import { CONSTRAINTS, ConflictError, DuplicateError, NotFoundError, RecusedError } from './errors.ts';
 import type { DocCollection, Filter, IndexSpec, Update } from './port.ts';
+import { findIn, readProjected } from './util.ts';
 
 const VOTES = 'jury_votes';
 const NOTES = 'jury_notes';
@@ -20,8 +14,6 @@ const DOSSIERS = 'jury_dossiers';
 const DECISIONS = 'jury_decisions';
 /** Event ids remembered per vote document for de-duplication. */
 const VOTE_EVENT_IDS = 50;
-/** Ids per `$in` query when reading many dossiers' records at once (keeps each command small). */
-const IDS_PER_QUERY = 500;
 
 // ---- votes ----------------------------------------------------------------------
 
@@ -550,12 +542,9 @@ export class JuryStore implements JuryRepository {
     options?: { kinds?: readonly NoteKind[] },
   ): Promise<JuryNote[]> {
     const out: JuryNote[] = [];
-    for (let i = 0; i < candidacyIds.length; i += IDS_PER_QUERY) {
-      const filter: Filter = {
-        candidacyId: { $in: candidacyIds.slice(i, i + IDS_PER_QUERY) },
-        ...(options?.kinds ? { kind: { $in: [...options.kinds] } } : {}),
-      };
-      for await (const raw of this.#notes.find(filter)) out.push(noteFrom(readDocument(noteKind, raw).value));
+    const filter: Filter = options?.kinds ? { kind: { $in: [...options.kinds] } } : {};
+    for await (const raw of findIn(this.#notes, 'candidacyId', candidacyIds, filter)) {
+      out.push(noteFrom(readDocument(noteKind, raw).value));
     }
     // Sorted here: each chunk is one query, and the order must not depend on the chunking.
     return out.sort((a, b) => a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -631,11 +620,7 @@ export class JuryStore implements JuryRepository {
       { projection: { campaignId: 1, rootEventId: 1, postedVersion: 1 }, sort: { _id: 1 } },
     );
     for await (const raw of cursor) {
-      const parsed = dossierSummarySchema.safeParse(raw);
-      if (!parsed.success) {
-        throw new CorruptDocumentError(DOSSIERS, raw._id, parsed.error.issues[0]?.message ?? 'invalid');
-      }
-      const { _id, ...rest } = parsed.data;
+      const { _id, ...rest } = readProjected(dossierSummarySchema, DOSSIERS, raw);
       out.push({ ...rest, candidacyId: _id });
     }
     return out;

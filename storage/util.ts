@@ -1,8 +1,9 @@
 // Small helpers shared by the repositories: value comparison, update diffs,
 // conflict retries, start-up migration.
-import { ConflictError } from './errors.ts';
+import type { z } from 'zod';
+import { ConflictError, CorruptDocumentError } from './errors.ts';
 import { type DocumentKind, readDocument } from './documents.ts';
-import type { DocCollection, RawDoc, Update } from './port.ts';
+import type { DocCollection, Filter, FindOptions, RawDoc, Scalar, Update } from './port.ts';
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -46,6 +47,38 @@ export function diffUpdate(before: RawDoc, after: RawDoc, all: boolean): Pick<Up
     ...(Object.keys($set).length > 0 ? { $set } : {}),
     ...(Object.keys($unset).length > 0 ? { $unset } : {}),
   };
+}
+
+/** Values per `$in` query in `findIn`: each command stays small, whatever the list's length. */
+const VALUES_PER_QUERY = 500;
+
+/**
+ * The documents whose `field` is one of `values` (and that match `filter`), asking a slice of
+ * the values at a time. The order is per slice: sort the whole if it matters.
+ */
+export async function* findIn(
+  collection: DocCollection,
+  field: string,
+  values: readonly Scalar[],
+  filter: Filter = {},
+  options?: FindOptions,
+): AsyncIterable<RawDoc> {
+  const unique = [...new Set(values)];
+  for (let i = 0; i < unique.length; i += VALUES_PER_QUERY) {
+    yield* collection.find({ ...filter, [field]: { $in: unique.slice(i, i + VALUES_PER_QUERY) } }, options);
+  }
+}
+
+/**
+ * A document read with a projection: only the projected fields are checked (they exist in
+ * every schema version, so no migration is needed); anything else is a corrupt document.
+ */
+export function readProjected<T>(schema: z.ZodType<T>, collection: string, raw: RawDoc): T {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new CorruptDocumentError(collection, raw._id, parsed.error.issues[0]?.message ?? 'invalid');
+  }
+  return parsed.data;
 }
 
 export interface RetryOptions {
