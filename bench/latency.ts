@@ -58,13 +58,7 @@ await runBench('latency', 240_000, async (resources) => {
   const [lead, sender] = await createPeople('latency', 2);
   if (!lead || !sender) throw new Error('people not created');
 
-  const echoRoom = await sender.createRoom({ invite: [echo.userId], preset: 'private_chat' });
-  await sender.nextEvent(echoRoom, {
-    type: 'm.room.member',
-    from: echo.userId,
-    predicate: (e) => e.content.membership === 'join',
-    timeoutMs: 20_000,
-  });
+  const echoRoom = await echo.roomWith(sender);
 
   let rooms = 0;
   let room: SeededRoom | undefined;

@@ -143,13 +143,7 @@ await runBench('profile', 180_000, async (resources) => {
   const campaign = await seedOpenCampaign(storage, { questionnaire: values.questionnaire });
   const [lead, sender] = await createPeople('profile', 2);
   if (!lead || !sender) throw new Error('people not created');
-  const echoRoom = await sender.createRoom({ invite: [echo.userId], preset: 'private_chat' });
-  await sender.nextEvent(echoRoom, {
-    type: 'm.room.member',
-    from: echo.userId,
-    predicate: (e) => e.content.membership === 'join',
-    timeoutMs: 20_000,
-  });
+  const echoRoom = await echo.roomWith(sender);
 
   let room: SeededRoom | undefined;
   let rooms = 0;

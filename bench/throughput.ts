@@ -119,15 +119,8 @@ await runBench('throughput', 600_000, async (resources) => {
   for (let i = 0; i < people.length; i += 10) {
     await Promise.all(
       people.slice(i, i + 10).map(async (person) => {
-        const roomId = await person.createRoom({ invite: [echo.userId], preset: 'private_chat' });
+        const [roomId] = await Promise.all([echo.roomWith(person, 30_000), openBotRoom(person)]);
         echoRooms.set(person, roomId);
-        await openBotRoom(person);
-        await person.nextEvent(roomId, {
-          type: 'm.room.member',
-          from: echo.userId,
-          predicate: (e) => e.content.membership === 'join',
-          timeoutMs: 30_000,
-        });
       }),
     );
   }

@@ -1,6 +1,7 @@
 // Runs bench/echo-participant.ts as its own process (as the bot runs), for the baseline.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { Person } from '../../test/e2e/people.ts';
 import { NODE, ROOT } from './stack.ts';
 
 export class EchoProcess {
@@ -43,6 +44,18 @@ export class EchoProcess {
       });
     });
     return new EchoProcess(child, await ready, lines);
+  }
+
+  /** A private room of `person` with the echo, once the echo has joined it. */
+  async roomWith(person: Person, timeoutMs = 20_000): Promise<string> {
+    const roomId = await person.createRoom({ invite: [this.userId], preset: 'private_chat' });
+    await person.nextEvent(roomId, {
+      type: 'm.room.member',
+      from: this.userId,
+      predicate: (e) => e.content.membership === 'join',
+      timeoutMs,
+    });
+    return roomId;
   }
 
   /** Stops it and returns how many replies it sent. */
