@@ -9,7 +9,13 @@ import { loadQuestionnaireById } from '../flows/questionnaire.ts';
 import type { Storage } from '../storage/storage.ts';
 import { BotProcess } from '../test/e2e/bot-process.ts';
 import { storageFor } from '../test/e2e/candidate.ts';
-import { Person, registerUser, stopAllPeople, type ReceivedMessage } from '../test/e2e/people.ts';
+import {
+  Person,
+  registerUser,
+  stopAllPeople,
+  threadReply,
+  type ReceivedMessage,
+} from '../test/e2e/people.ts';
 import { Applicant } from './demo/applicant.ts';
 import { addDays, parisDay, parisTime, ROOT, stackSettings, StepError } from './demo/local.ts';
 import { PORT_LOUIS, STAFF, VAL_DE_SEVRE, VAL_DE_SEVRE_EDIT, VILLENEUVE } from './demo/profiles.ts';
@@ -57,17 +63,6 @@ function setupEnvironment(): void {
 function threadOf(message: ReceivedMessage): string | undefined {
   const relates = message.content['m.relates_to'] as { rel_type?: string; event_id?: string } | undefined;
   return relates?.rel_type === 'm.thread' ? relates.event_id : undefined;
-}
-
-function inThread(root: string): Record<string, unknown> {
-  return {
-    'm.relates_to': {
-      rel_type: 'm.thread',
-      event_id: root,
-      is_falling_back: true,
-      'm.in_reply_to': { event_id: root },
-    },
-  };
 }
 
 async function waitUntil<T>(
@@ -396,7 +391,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
         await bruno.sendText(
           juryRoom,
           '!question Combien de postes de la mairie fonctionnent sous GNU/Linux aujourd’hui, et lesquels ?',
-          inThread(villeneuve.root),
+          threadReply(villeneuve.root),
         );
         const asked = await camille.next();
         if (!/Q1/.test(asked.body)) throw new Error(`expected the jury's question, got:\n${asked.body}`);
@@ -446,7 +441,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
         await anne.sendText(
           juryRoom,
           "!decider 3\nmentions: Coup de cœur\nmessage: Une démarche sincère et déjà concrète : bravo à toute l'équipe !",
-          inThread(villeneuve.root),
+          threadReply(villeneuve.root),
         );
         await anne.nextMessage(juryRoom, {
           from: running.userId,
@@ -457,7 +452,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
         await anne.sendText(
           juryRoom,
           '!decider\nmessage: La mutualisation entre communes est un bel exemple ; le jury attend la suite.',
-          inThread(valDeSevre.root),
+          threadReply(valDeSevre.root),
         );
         await anne.nextMessage(juryRoom, {
           from: running.userId,

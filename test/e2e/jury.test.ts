@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../storage/storage.ts';
 import { BotProcess, stackEnv } from './bot-process.ts';
 import { answerAll, nextFromBot, openCandidacy, seedOpenCampaign, storageFor } from './candidate.ts';
-import { type MatrixEvent, Person, type ReceivedMessage, stopAllPeople } from './people.ts';
+import { type MatrixEvent, Person, type ReceivedMessage, stopAllPeople, threadReply } from './people.ts';
 
 let bot: BotProcess;
 let storage: Storage;
@@ -26,17 +26,6 @@ const inThread = (rootId: string) => (m: ReceivedMessage) => {
   const rel = m.content['m.relates_to'] as { rel_type?: string; event_id?: string } | undefined;
   return rel?.rel_type === 'm.thread' && rel.event_id === rootId;
 };
-
-function threadReply(rootId: string): Record<string, unknown> {
-  return {
-    'm.relates_to': {
-      rel_type: 'm.thread',
-      event_id: rootId,
-      is_falling_back: true,
-      'm.in_reply_to': { event_id: rootId },
-    },
-  };
-}
 
 /** The bot's next message in the dossier's thread that satisfies `predicate`, as `person` sees it. */
 function fromThread(person: Person, predicate: (m: ReceivedMessage) => boolean, timeoutMs = 20_000) {

@@ -104,6 +104,18 @@ function registrationSecret(): string {
 let nameCounter = 0;
 
 /** A Matrix localpart unique across test files, workers and runs: prefix-pid-time-counter-random. */
+/** Content fields that post a person's message in a thread, as clients do. */
+export function threadReply(rootId: string): Record<string, unknown> {
+  return {
+    'm.relates_to': {
+      rel_type: 'm.thread',
+      event_id: rootId,
+      is_falling_back: true,
+      'm.in_reply_to': { event_id: rootId },
+    },
+  };
+}
+
 export function uniqueName(prefix: string): string {
   const clean = prefix.toLowerCase().replace(/[^a-z0-9._=-]/g, '-') || 'user';
   nameCounter += 1;

@@ -17,7 +17,14 @@ import {
   seedOpenCampaign,
   storageFor,
 } from '../candidate.ts';
-import { Person, registerUser, stopAllPeople, WaitTimeoutError, type MatrixEvent } from '../people.ts';
+import {
+  Person,
+  registerUser,
+  stopAllPeople,
+  threadReply,
+  WaitTimeoutError,
+  type MatrixEvent,
+} from '../people.ts';
 import {
   classify,
   commandsFor,
@@ -31,7 +38,7 @@ import {
   type Role,
   type RoomKind,
 } from './authorization-design.ts';
-import { describeLines, errorLines, expectAlive, history, sleep, waitUntil } from './support.ts';
+import { describeLines, errorLines, expectAlive, history, sleep, storedRoom, waitUntil } from './support.ts';
 
 const DOC = join(import.meta.dirname, '..', '..', '..', 'docs', 'authorization.md');
 const REMINDER = /Rappel : des votes sont attendus|Reminder: votes are awaited/;
@@ -46,20 +53,6 @@ let juryRoom = '';
 function commandText(command: Command): string {
   const extended = new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10);
   return command.text.replace('@{coEditor}', people.coEditor.userId).replace('{extended}', extended);
-}
-
-async function storedRoom(key: string): Promise<string> {
-  let roomId: string | undefined;
-  await waitUntil(
-    async () => {
-      const value = await storage.botState.getValue(key);
-      roomId = typeof value === 'string' ? value : undefined;
-      return roomId !== undefined;
-    },
-    30_000,
-    key,
-  );
-  return roomId as string;
 }
 
 async function letIn(host: Person, roomId: string, guests: Person[]): Promise<void> {
@@ -100,8 +93,8 @@ beforeAll(async () => {
   });
   storage = await storageFor(bot);
   await seedOpenCampaign(storage, { questionnaire: 'badge-2026' });
-  juryRoom = await storedRoom('room:jury');
-  const organisersRoom = await storedRoom('room:organisers');
+  juryRoom = await storedRoom(storage, 'room:jury');
+  const organisersRoom = await storedRoom(storage, 'room:organisers');
   for (const [person, roomId] of [
     [juror, juryRoom],
     [recused, juryRoom],
@@ -136,7 +129,7 @@ beforeAll(async () => {
   // Ballot rooms; the recused juror recuses on every dossier.
   const ballots: Partial<Record<Role, string>> = {};
   for (const role of ['juror', 'recused'] as const) {
-    const roomId = await storedRoom(`jury:ballot:${people[role].userId}`);
+    const roomId = await storedRoom(storage, `jury:ballot:${people[role].userId}`);
     await people[role].waitForInvite({ roomId, timeoutMs: 30_000 });
     await people[role].join(roomId);
     await people[role].nextMessage(roomId, { from: bot.userId, timeoutMs: 30_000 });
@@ -286,17 +279,6 @@ async function runTogether(
     : [`${room} room: ${replies.length} bot messages for ${ordered.length} commands expecting one`];
 }
 
-function threadContent(root: string): Record<string, unknown> {
-  return {
-    'm.relates_to': {
-      rel_type: 'm.thread',
-      event_id: root,
-      is_falling_back: true,
-      'm.in_reply_to': { event_id: root },
-    },
-  };
-}
-
 /**
  * One role typing alone (its own direct chat, the organiser in their room) or in a thread of
  * its own (jury and ballot rooms answer in the thread a command was typed in): each command
@@ -316,7 +298,7 @@ async function runAlone(
   for (const c of cases) {
     if (remindsJurors(c)) continue; // see remindJurors below
     const text = commandText(c.command);
-    await person.sendText(roomId, text, root ? threadContent(root) : {});
+    await person.sendText(roomId, text, root ? threadReply(root) : {});
     const replies = await repliesTo(
       person,
       roomId,

@@ -12,7 +12,7 @@ import { askedNumber, nextFromBot, seedOpenCampaign, storageFor } from '../candi
 import { MatrixHttpError, Person, registerUser, stopAllPeople, type MatrixEvent } from '../people.ts';
 import { htmlProblems } from './html-check.ts';
 import { generate, randomSource, type Action, type RoomMemory, type StreamKind } from './hostile-inputs.ts';
-import { describeLines, errorLines, expectAlive, history, sleep, waitUntil } from './support.ts';
+import { describeLines, errorLines, expectAlive, history, sleep, storedRoom, waitUntil } from './support.ts';
 
 // Many rooms, each with a short stream: the bot handles a room's events one at a time, so
 // the length of the longest stream, not the total, sets the test's duration.
@@ -175,20 +175,6 @@ async function runStream(stream: Stream, count: number, random: () => number): P
   return result;
 }
 
-async function storedRoom(key: string): Promise<string> {
-  let roomId: string | undefined;
-  await waitUntil(
-    async () => {
-      const value = await storage.botState.getValue(key);
-      roomId = typeof value === 'string' ? value : undefined;
-      return roomId !== undefined;
-    },
-    20_000,
-    key,
-  );
-  return roomId as string;
-}
-
 beforeAll(async () => {
   const account = await registerUser('bot');
   const [host, juror, organiser] = await Promise.all(
@@ -205,8 +191,8 @@ beforeAll(async () => {
   });
   storage = await storageFor(bot);
   await seedOpenCampaign(storage, { questionnaire: 'badge-2026' });
-  const juryRoom = await storedRoom('room:jury');
-  const organisersRoom = await storedRoom('room:organisers');
+  const juryRoom = await storedRoom(storage, 'room:jury', 20_000);
+  const organisersRoom = await storedRoom(storage, 'room:organisers', 20_000);
   for (const [person, roomId] of [
     [juror, juryRoom],
     [organiser, juryRoom],
