@@ -1,6 +1,7 @@
 // Runs bench/echo-participant.ts as its own process (as the bot runs), for the baseline.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { Person } from '../../test/e2e/people.ts';
 import { NODE, ROOT } from './stack.ts';
 
@@ -24,22 +25,16 @@ export class EchoProcess {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const lines: string[] = [];
-    let buffer = '';
     const ready = new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the echo participant did not start')), timeoutMs);
       child.once('exit', (code) => reject(new Error(`the echo participant exited (${code})`)));
-      child.stdout?.on('data', (chunk: Buffer) => {
-        buffer += chunk.toString('utf8');
-        let newline: number;
-        while ((newline = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, newline);
-          buffer = buffer.slice(newline + 1);
-          lines.push(line);
-          const parsed = JSON.parse(line) as { event?: string; userId?: string };
-          if (parsed.event === 'ready' && parsed.userId) {
-            clearTimeout(timer);
-            resolve(parsed.userId);
-          }
+      if (!child.stdout) return reject(new Error('the echo participant has no output'));
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        lines.push(line);
+        const parsed = JSON.parse(line) as { event?: string; userId?: string };
+        if (parsed.event === 'ready' && parsed.userId) {
+          clearTimeout(timer);
+          resolve(parsed.userId);
         }
       });
     });

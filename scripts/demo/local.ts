@@ -3,6 +3,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const NODE = join(ROOT, 'node_modules', '.bin', 'node');
@@ -138,13 +139,8 @@ export class BotChild {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let buffer = '';
-    this.child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const text = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
+    if (this.child.stdout) {
+      createInterface({ input: this.child.stdout }).on('line', (text) => {
         let line: BotLogLine;
         try {
           line = JSON.parse(text) as BotLogLine;
@@ -153,8 +149,8 @@ export class BotChild {
         }
         this.lines.push(line);
         onLine(line);
-      }
-    });
+      });
+    }
     this.child.stderr?.on('data', (chunk: Buffer) => this.stderr.push(chunk.toString('utf8')));
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code) => {

@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { registerUser } from './people.ts';
 
@@ -118,20 +119,15 @@ export class BotProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    let buffer = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
+    if (child.stdout) {
+      createInterface({ input: child.stdout }).on('line', (line) => {
         try {
           this.logs.push(JSON.parse(line) as LogLine);
         } catch {
           this.logs.push({ msg: line });
         }
-      }
-    });
+      });
+    }
     child.stderr?.on('data', (chunk: Buffer) => this.stderr.push(chunk.toString('utf8')));
     child.on('exit', (code) => {
       for (const waiter of this.exitWaiters.splice(0)) waiter(code);
