@@ -11,13 +11,12 @@
 // Needs the local stack (bash scripts/stack.sh up).
 import { parseArgs } from 'node:util';
 import { loadQuestionnaireById } from '../flows/questionnaire.ts';
-import { BotProcess } from '../test/e2e/bot-process.ts';
-import { seedOpenCampaign, storageFor } from '../test/e2e/candidate.ts';
 import { answerCurrentQuestion, openSeededCandidacy, type SeededRoom } from './lib/candidacies.ts';
 import { botUsage } from './lib/bot-metrics.ts';
 import { EchoProcess } from './lib/echo-process.ts';
 import { createPeople } from './lib/matrix.ts';
 import { sampleProcess } from './lib/proc.ts';
+import { startBenchBot } from './lib/bench-bot.ts';
 import { runBench } from './lib/run.ts';
 import { loadStackEnv } from './lib/stack.ts';
 import { emitFigures, ms, num, sleep, summarize, table } from './lib/stats.ts';
@@ -46,15 +45,10 @@ await runBench('latency', 240_000, async (resources) => {
   const echo = await EchoProcess.start();
   resources.add(() => echo.stop());
   const profileDir = values['bot-cpu-prof'];
-  const bot = await BotProcess.start({
+  const { bot, storage, campaign } = await startBenchBot(resources, env.mongodbUri, values.questionnaire, {
     config: { logging: { level: 'info', format: 'json' } },
     ...(profileDir ? { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } } : {}),
   });
-  resources.add(() => bot.stop());
-  resources.dropDatabaseAtEnd(env.mongodbUri, bot.dbName);
-  const storage = await storageFor(bot);
-  resources.add(() => storage.close());
-  const campaign = await seedOpenCampaign(storage, { questionnaire: values.questionnaire });
   const [lead, sender] = await createPeople('latency', 2);
   if (!lead || !sender) throw new Error('people not created');
 

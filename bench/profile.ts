@@ -13,8 +13,6 @@
 // Usage: node bench/profile.ts [--samples 60] [--think-ms 400] [--questionnaire tnl-2026]
 import { parseArgs } from 'node:util';
 import { loadQuestionnaireById } from '../flows/questionnaire.ts';
-import { BotProcess } from '../test/e2e/bot-process.ts';
-import { seedOpenCampaign, storageFor } from '../test/e2e/candidate.ts';
 import { validAnswer } from '../test/e2e/candidate.ts';
 import { openSeededCandidacy, questionIn, type SeededRoom } from './lib/candidacies.ts';
 import { botUsage } from './lib/bot-metrics.ts';
@@ -22,6 +20,7 @@ import { CountingDbProxy, MONITORING, type DbRecord } from './lib/db-proxy.ts';
 import { EchoProcess } from './lib/echo-process.ts';
 import { RecordingProxy, type HttpRecord } from './lib/http-proxy.ts';
 import { createPeople } from './lib/matrix.ts';
+import { startBenchBot } from './lib/bench-bot.ts';
 import { runBench } from './lib/run.ts';
 import { loadStackEnv } from './lib/stack.ts';
 import { emitFigures, ms, num, sleep, summarize, table } from './lib/stats.ts';
@@ -128,7 +127,7 @@ await runBench('profile', 180_000, async (resources) => {
   const echo = await EchoProcess.start({ TNL_HOMESERVER_URL: echoProxy.url });
   resources.add(() => echo.stop());
   const dbName = `bench_profile_${randomBytes(4).toString('hex')}`;
-  const bot = await BotProcess.start({
+  const { bot, storage, campaign } = await startBenchBot(resources, env.mongodbUri, values.questionnaire, {
     dbName,
     config: {
       homeserver: { url: botProxy.url },
@@ -136,11 +135,6 @@ await runBench('profile', 180_000, async (resources) => {
       logging: { level: 'info', format: 'json' },
     },
   });
-  resources.add(() => bot.stop());
-  resources.dropDatabaseAtEnd(env.mongodbUri, dbName);
-  const storage = await storageFor(bot);
-  resources.add(() => storage.close());
-  const campaign = await seedOpenCampaign(storage, { questionnaire: values.questionnaire });
   const [lead, sender] = await createPeople('profile', 2);
   if (!lead || !sender) throw new Error('people not created');
   const echoRoom = await echo.roomWith(sender);

@@ -17,8 +17,6 @@
 //                                 [--extras auto|always]
 import { parseArgs } from 'node:util';
 import { loadQuestionnaireById } from '../flows/questionnaire.ts';
-import { BotProcess } from '../test/e2e/bot-process.ts';
-import { seedOpenCampaign, storageFor } from '../test/e2e/candidate.ts';
 import type { Person } from '../test/e2e/people.ts';
 import { answerCurrentQuestion, openSeededCandidacy, type SeededRoom } from './lib/candidacies.ts';
 import { botMetrics, botUsage, type BotUsage } from './lib/bot-metrics.ts';
@@ -26,6 +24,7 @@ import { collectGarbage, inspectorUrl } from './lib/inspector.ts';
 import { EchoProcess } from './lib/echo-process.ts';
 import { createPeople } from './lib/matrix.ts';
 import { machineCpu, sampleProcess, sampleTree, type ProcSample } from './lib/proc.ts';
+import { startBenchBot } from './lib/bench-bot.ts';
 import { runBench } from './lib/run.ts';
 import { loadStackEnv, stackPids } from './lib/stack.ts';
 import { logOffset, requestCosts, type RequestCost } from './lib/synapse-log.ts';
@@ -81,7 +80,7 @@ await runBench('throughput', 600_000, async (resources) => {
   const questionnaire = loadQuestionnaireById(values.questionnaire);
   const echo = await EchoProcess.start();
   resources.add(() => echo.stop());
-  const bot = await BotProcess.start({
+  const { bot, storage, campaign } = await startBenchBot(resources, env.mongodbUri, values.questionnaire, {
     // The inspector lets the benchmark force a garbage collection: live memory, phase by phase.
     env: { NODE_OPTIONS: '--inspect=127.0.0.1:0' },
     config: {
@@ -89,11 +88,6 @@ await runBench('throughput', 600_000, async (resources) => {
       ...(extrasAlways ? { bot: { slowHomeserver: { pauseExtrasAboveMs: 0 } } } : {}),
     },
   });
-  resources.add(() => bot.stop());
-  resources.dropDatabaseAtEnd(env.mongodbUri, bot.dbName);
-  const storage = await storageFor(bot);
-  resources.add(() => storage.close());
-  const campaign = await seedOpenCampaign(storage, { questionnaire: values.questionnaire });
   const pids = stackPids();
 
   const setupStarted = performance.now();
