@@ -305,8 +305,32 @@ chroot_in_use() {
   [[ -f $RUN/chroot ]] && cat "$RUN/chroot" || printf '%s' "$CHROOT"
 }
 
+# Two paths name the same directory (device and inode), mounts followed.
+same_dir() {
+  local a b
+  a=$(stat -Lc %d:%i -- "$1" 2>/dev/null) && b=$(stat -Lc %d:%i -- "$2" 2>/dev/null) && [[ $a == "$b" ]]
+}
+
+# Mounts in the shared chroot outlive the checkout that made them when its stack was never
+# stopped (a CI workspace wiped and checked out again at the same path, a clone deleted while its
+# stack ran). Such a mount shows a deleted directory, where nothing can be created, so it is
+# dropped; one at this clone's own path that is not this .stack/ is replaced.
+drop_stale_mounts() {
+  local root=$1 mp
+  while IFS= read -r mp; do
+    say "unmounting $mp (left by a checkout that no longer exists)"
+    umount -l -- "$mp" 2>/dev/null || true
+    rmdir -- "$mp" 2>/dev/null || true
+  done < <(awk -v d="$root/tnl/" 'index($5, d) == 1 && $4 ~ /\/\/deleted$/ { print $5 }' /proc/self/mountinfo)
+  if is_mounted "$root$INNER" && ! same_dir "$root$INNER" "$STATE"; then
+    say "replacing the mount at $root$INNER (it is not this clone's .stack/)"
+    umount -- "$root$INNER" 2>/dev/null || umount -l -- "$root$INNER"
+  fi
+}
+
 mount_runtime() {
   local root=$1
+  drop_stale_mounts "$root"
   mkdir -p "$root$INNER"
   is_mounted "$root/proc" || mount -t proc proc "$root/proc"
   is_mounted "$root$INNER" || mount --bind "$STATE" "$root$INNER"
