@@ -101,9 +101,6 @@ function registrationSecret(): string {
   return secret;
 }
 
-let nameCounter = 0;
-
-/** A Matrix localpart unique across test files, workers and runs: prefix-pid-time-counter-random. */
 /** Content fields that post a person's message in a thread, as clients do. */
 export function threadReply(rootId: string): Record<string, unknown> {
   return {
@@ -116,6 +113,9 @@ export function threadReply(rootId: string): Record<string, unknown> {
   };
 }
 
+let nameCounter = 0;
+
+/** A Matrix localpart unique across test files, workers and runs: prefix-pid-time-counter-random. */
 export function uniqueName(prefix: string): string {
   const clean = prefix.toLowerCase().replace(/[^a-z0-9._=-]/g, '-') || 'user';
   nameCounter += 1;
@@ -444,8 +444,8 @@ export class Person {
   }
 
   /**
-   * Waits until `userId` has marked `eventId` read in the room (an `m.read` receipt). Receipts
-   * are kept as the latest per user, so this also sees a receipt that arrived earlier.
+   * Waits until `userId` has marked `eventId` read in the room (an `m.read` receipt). Every
+   * event a user marked read is kept, so this also sees a receipt that arrived earlier.
    */
   async readReceiptFrom(roomId: string, userId: string, eventId: string, timeoutMs?: number): Promise<void> {
     await this.waitFor(
