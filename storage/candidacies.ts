@@ -24,7 +24,7 @@ import {
   InvalidInputError,
   NotFoundError,
 } from './errors.ts';
-import type { DocCollection, Filter, IndexSpec, PushSpec, RawDoc, Update } from './port.ts';
+import type { DocCollection, Filter, IndexSpec, Projection, PushSpec, RawDoc, Update } from './port.ts';
 import { deepEqual, diffUpdate, readProjected, type RetryOptions, retryOnConflict } from './util.ts';
 
 export const CANDIDACY_STATUSES = ['draft', 'submitted', 'under_review', 'decided', 'withdrawn'] as const;
@@ -626,31 +626,29 @@ export class CandidacyStore implements CandidacyRepository {
     campaignId: string,
     options?: { statuses?: readonly CandidacyStatus[] },
   ): AsyncIterable<Candidacy> {
-    const filter: Filter = options?.statuses
-      ? { campaignId, status: { $in: [...options.statuses] } }
-      : { campaignId };
-    const cursor = this.#collection.find(filter, {
-      projection: WITHOUT_AUDIT,
-      sort: { createdAt: 1, _id: 1 },
-    });
-    for await (const raw of cursor) yield this.#read(raw);
+    for await (const raw of this.#inCampaign(campaignId, options?.statuses, WITHOUT_AUDIT)) {
+      yield this.#read(raw);
+    }
   }
 
   async *listVersions(
     campaignId: string,
     options?: { statuses?: readonly CandidacyStatus[] },
   ): AsyncIterable<CandidacyVersion> {
-    const filter: Filter = options?.statuses
-      ? { campaignId, status: { $in: [...options.statuses] } }
-      : { campaignId };
-    const cursor = this.#collection.find(filter, {
-      projection: VERSION_ONLY,
-      sort: { createdAt: 1, _id: 1 },
-    });
-    for await (const raw of cursor) {
+    for await (const raw of this.#inCampaign(campaignId, options?.statuses, VERSION_ONLY)) {
       const { _id, status, version } = readProjected(versionDocSchema, COLLECTION, raw);
       yield { id: _id, status, version };
     }
+  }
+
+  /** A campaign's candidacies (of these statuses if given), in creation order, projected. */
+  #inCampaign(
+    campaignId: string,
+    statuses: readonly CandidacyStatus[] | undefined,
+    projection: Projection,
+  ): AsyncIterable<RawDoc> {
+    const filter: Filter = statuses ? { campaignId, status: { $in: [...statuses] } } : { campaignId };
+    return this.#collection.find(filter, { projection, sort: { createdAt: 1, _id: 1 } });
   }
 
   async update(current: Candidacy, change: CandidacyChange): Promise<CandidacyUpdate> {
