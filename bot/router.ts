@@ -3,6 +3,7 @@
 // from before the bot first started, a room the bot manages.
 import type { Logger } from '../config/logging.ts';
 import { StorageUnavailableError } from '../storage/errors.ts';
+import type { ProcessedEventRepository } from '../storage/events.ts';
 import type { Metrics } from './health.ts';
 import type { SyncDelivery } from './sync-client.ts';
 import type { RawEvent, RoomHandler, RoomKind } from './types.ts';
@@ -33,10 +34,7 @@ export interface RouterOptions {
    * (every room but candidacy rooms, whose single write records the event id). A sync batch
    * delivered again after a restart then changes nothing there either.
    */
-  processed?: {
-    isProcessed(eventId: string): Promise<boolean>;
-    markProcessed(eventId: string, info?: { roomId?: string; handler?: string }): Promise<boolean>;
-  };
+  processed?: Pick<ProcessedEventRepository, 'isProcessed' | 'markProcessed'>;
 }
 
 /** Events worth a handler's attention; receipts, typing and most state are not. */
