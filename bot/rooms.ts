@@ -1,6 +1,7 @@
 // The rooms the bot manages: the configured ones (jury, organisers, lobby,
 // announcements), created at first start when the config leaves them empty, and the
 // room registry (candidacy rooms, direct chats) kept in storage.
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../config/logging.ts';
 import type { Config } from '../config/schema.ts';
 import type { RoomEntry } from '../storage/bot-state.ts';
@@ -83,18 +84,18 @@ export async function ensureManagedRooms(
 /** Room kinds, read from storage on first use and remembered (idle rooms cost nothing until then). */
 export class StoredRoomDirectory implements RoomDirectory {
   private readonly storage: Storage;
-  private readonly cache = new Map<string, RoomEntry | null>();
-  private static readonly MAX_CACHED = 20_000;
+  /** Entries wrapped, so that "no such room" (null) is remembered too. */
+  private readonly cache = new LRUCache<string, { entry: RoomEntry | null }>({ max: 20_000 });
 
   constructor(storage: Storage) {
     this.storage = storage;
   }
 
   async entry(roomId: string): Promise<RoomEntry | null> {
-    if (this.cache.has(roomId)) return this.cache.get(roomId) ?? null;
+    const cached = this.cache.get(roomId);
+    if (cached) return cached.entry;
     const entry = await this.storage.botState.getRoom(roomId);
-    if (this.cache.size >= StoredRoomDirectory.MAX_CACHED) this.cache.clear();
-    this.cache.set(roomId, entry);
+    this.cache.set(roomId, { entry });
     return entry;
   }
 
@@ -106,6 +107,6 @@ export class StoredRoomDirectory implements RoomDirectory {
     roomId: string,
     entry: { kind: RoomKind; candidacyId?: string | null; userId?: string | null },
   ): Promise<void> {
-    this.cache.set(roomId, await this.storage.botState.registerRoom(roomId, entry));
+    this.cache.set(roomId, { entry: await this.storage.botState.registerRoom(roomId, entry) });
   }
 }

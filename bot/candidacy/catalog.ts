@@ -1,12 +1,14 @@
 // Caches for the candidacy side. Only candidacies that receive events are loaded
 // (idle ones cost no memory); the cache is bounded and always refreshed from what a
 // write returned, so it never serves a version older than the bot's own last write.
+import { LRUCache } from 'lru-cache';
 import { loadQuestionnaireById, type Questionnaire } from '../../flows/questionnaire.ts';
 import type { Campaign } from '../../storage/campaigns.ts';
 import type { Candidacy } from '../../storage/candidacies.ts';
 import type { Storage } from '../../storage/storage.ts';
 
 const MAX_CANDIDACIES = 5_000;
+const MAX_CAMPAIGNS = 100;
 /**
  * Campaign settings change rarely. A change made through the bot (organisers' commands)
  * clears this cache at once; the TTL bounds how long a change made elsewhere (the
@@ -16,11 +18,11 @@ const CAMPAIGN_TTL_MS = 60_000;
 
 export class CandidacyCatalog {
   private readonly storage: Storage;
-  private readonly byRoomId = new Map<string, Candidacy>();
-  private readonly campaigns = new Map<string, { campaign: Campaign; readAt: number }>();
+  private readonly byRoomId = new LRUCache<string, Candidacy>({ max: MAX_CANDIDACIES });
+  private readonly campaigns = new LRUCache<string, Campaign>({ max: MAX_CAMPAIGNS, ttl: CAMPAIGN_TTL_MS });
   private readonly questionnaires = new Map<string, Questionnaire>();
-  /** People's chosen languages: read once, then kept (the bot is the only writer). */
-  private readonly languages = new Map<string, string | null>();
+  /** People's chosen languages (null: never chose one): read once, then kept (the bot is the only writer). */
+  private readonly languages = new LRUCache<string, { chosen: string | null }>({ max: MAX_CANDIDACIES });
 
   constructor(storage: Storage) {
     this.storage = storage;
@@ -28,12 +30,7 @@ export class CandidacyCatalog {
 
   async byRoom(roomId: string): Promise<Candidacy | null> {
     const cached = this.byRoomId.get(roomId);
-    if (cached) {
-      // Refresh its place: the map's order is the eviction order.
-      this.byRoomId.delete(roomId);
-      this.byRoomId.set(roomId, cached);
-      return cached;
-    }
+    if (cached) return cached;
     const candidacy = await this.storage.candidacies.findByRoom(roomId);
     if (candidacy) this.remember(candidacy);
     return candidacy;
@@ -41,19 +38,14 @@ export class CandidacyCatalog {
 
   /** The cached candidacy of a room, without asking the database. */
   cached(roomId: string): Candidacy | undefined {
-    return this.byRoomId.get(roomId);
+    return this.byRoomId.peek(roomId);
   }
 
   remember(candidacy: Candidacy): void {
     if (!candidacy.roomId) return;
-    const known = this.byRoomId.get(candidacy.roomId);
+    const known = this.byRoomId.peek(candidacy.roomId);
     if (known && known.version > candidacy.version) return;
-    this.byRoomId.delete(candidacy.roomId);
     this.byRoomId.set(candidacy.roomId, candidacy);
-    if (this.byRoomId.size > MAX_CANDIDACIES) {
-      const oldest = this.byRoomId.keys().next().value;
-      if (oldest !== undefined) this.byRoomId.delete(oldest);
-    }
   }
 
   async reload(id: string): Promise<Candidacy | null> {
@@ -64,16 +56,16 @@ export class CandidacyCatalog {
 
   /** A person's chosen language, or null if they never chose one. */
   async language(userId: string): Promise<string | null> {
-    if (this.languages.has(userId)) return this.languages.get(userId) ?? null;
-    const language = await this.storage.botState.getLanguage(userId);
-    if (this.languages.size > MAX_CANDIDACIES) this.languages.clear();
-    this.languages.set(userId, language);
-    return language;
+    const cached = this.languages.get(userId);
+    if (cached) return cached.chosen;
+    const chosen = await this.storage.botState.getLanguage(userId);
+    this.languages.set(userId, { chosen });
+    return chosen;
   }
 
   async setLanguage(userId: string, language: string): Promise<void> {
     await this.storage.botState.setLanguage(userId, language);
-    this.languages.set(userId, language);
+    this.languages.set(userId, { chosen: language });
   }
 
   /** Forgets cached campaigns (after an organiser changed one). */
@@ -83,9 +75,9 @@ export class CandidacyCatalog {
 
   async campaign(id: string): Promise<Campaign> {
     const cached = this.campaigns.get(id);
-    if (cached && Date.now() - cached.readAt < CAMPAIGN_TTL_MS) return cached.campaign;
+    if (cached) return cached;
     const campaign = await this.storage.campaigns.require(id);
-    this.campaigns.set(id, { campaign, readAt: Date.now() });
+    this.campaigns.set(id, campaign);
     return campaign;
   }
 
