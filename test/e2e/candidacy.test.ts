@@ -13,7 +13,8 @@ import {
   storageFor,
   validAnswer,
 } from './candidate.ts';
-import { Person, stopAllPeople } from './people.ts';
+import { Person } from './people.ts';
+import { endBotRun } from './teardown.ts';
 
 let bot: BotProcess;
 let storage: Storage;
@@ -26,12 +27,7 @@ beforeAll(async () => {
   await seedOpenCampaign(storage, { questionnaire: 'badge-2026' });
 });
 
-afterAll(async () => {
-  for (const line of bot?.problems() ?? []) console.log('bot:', JSON.stringify(line).slice(0, 1500));
-  stopAllPeople();
-  await bot?.stop();
-  await storage?.close();
-});
+afterAll(() => endBotRun(bot, storage));
 
 async function candidacyOf(roomId: string) {
   const candidacy = await storage.candidacies.findByRoom(roomId);

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../storage/storage.ts';
 import { BotProcess, stackEnv } from './bot-process.ts';
 import { answerAll, nextFromBot, openCandidacy, seedOpenCampaign, storageFor } from './candidate.ts';
-import { type MatrixEvent, Person, type ReceivedMessage, stopAllPeople, threadReply } from './people.ts';
+import { type MatrixEvent, Person, type ReceivedMessage, threadReply } from './people.ts';
+import { endBotRun } from './teardown.ts';
 
 let bot: BotProcess;
 let storage: Storage;
@@ -90,12 +91,7 @@ beforeAll(async () => {
   }
 }, 120_000);
 
-afterAll(async () => {
-  for (const line of bot?.problems() ?? []) console.log('bot:', JSON.stringify(line).slice(0, 1500));
-  stopAllPeople();
-  await bot?.stop();
-  await storage?.close();
-});
+afterAll(() => endBotRun(bot, storage));
 
 describe('the jury', () => {
   it('receives a submitted dossier in its room, with the full dossier in a thread and a file', async () => {

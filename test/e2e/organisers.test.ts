@@ -27,7 +27,8 @@ import {
   storageFor,
   validAnswer,
 } from './candidate.ts';
-import { type MatrixEvent, Person, type ReceivedMessage, registerUser, stopAllPeople } from './people.ts';
+import { type MatrixEvent, Person, type ReceivedMessage, registerUser } from './people.ts';
+import { endBotRun } from './teardown.ts';
 
 const DAY = 86_400_000;
 const CROWD = 30;
@@ -139,12 +140,7 @@ beforeAll(async () => {
   await orga.join(orgRoom);
 }, 180_000);
 
-afterAll(async () => {
-  for (const line of bot?.problems() ?? []) console.log('bot:', JSON.stringify(line).slice(0, 1500));
-  stopAllPeople();
-  await bot?.stop();
-  await storage?.close();
-});
+afterAll(() => endBotRun(bot, storage));
 
 describe('the organisers console', () => {
   it('creates and opens a campaign by commands; a member who is not an organiser is refused', async () => {

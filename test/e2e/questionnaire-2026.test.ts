@@ -11,7 +11,8 @@ import {
   seedOpenCampaign,
   storageFor,
 } from './candidate.ts';
-import { Person, stopAllPeople } from './people.ts';
+import { Person } from './people.ts';
+import { endBotRun } from './teardown.ts';
 
 let bot: BotProcess;
 let storage: Storage;
@@ -22,12 +23,7 @@ beforeAll(async () => {
   await seedOpenCampaign(storage, { questionnaire: 'tnl-2026' });
 });
 
-afterAll(async () => {
-  for (const line of bot?.problems() ?? []) console.log('bot:', JSON.stringify(line).slice(0, 1500));
-  stopAllPeople();
-  await bot?.stop();
-  await storage?.close();
-});
+afterAll(() => endBotRun(bot, storage));
 
 describe('the 2026 questionnaire', () => {
   it('is answered in English from the first question to a submitted dossier', async () => {

@@ -17,14 +17,7 @@ import {
   seedOpenCampaign,
   storageFor,
 } from '../candidate.ts';
-import {
-  Person,
-  registerUser,
-  stopAllPeople,
-  threadReply,
-  WaitTimeoutError,
-  type MatrixEvent,
-} from '../people.ts';
+import { Person, registerUser, threadReply, WaitTimeoutError, type MatrixEvent } from '../people.ts';
 import {
   classify,
   commandsFor,
@@ -39,6 +32,7 @@ import {
   type RoomKind,
 } from './authorization-design.ts';
 import { describeLines, errorLines, expectAlive, history, sleep, storedRoom, waitUntil } from './support.ts';
+import { endBotRun } from '../teardown.ts';
 
 const DOC = join(import.meta.dirname, '..', '..', '..', 'docs', 'authorization.md');
 const REMINDER = /Rappel : des votes sont attendus|Reminder: votes are awaited/;
@@ -202,13 +196,7 @@ beforeAll(async () => {
   for (const role of ROLES) for (const kind of ROOMS) people[role].skipPending(rooms[kind][role] ?? '');
 }, 240_000);
 
-afterAll(async () => {
-  for (const line of bot?.problems().slice(0, 40) ?? [])
-    console.log('bot:', JSON.stringify(line).slice(0, 1500));
-  stopAllPeople();
-  await bot?.stop();
-  await storage?.close();
-});
+afterAll(() => endBotRun(bot, storage, { maxProblems: 40 }));
 
 function casesFor(room: RoomKind, roles: readonly Role[]): Case[] {
   return roles.flatMap((role) =>

@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../../storage/storage.ts';
 import { BotProcess } from '../bot-process.ts';
 import { answerCurrent, askedNumber, seedOpenCampaign, storageFor } from '../candidate.ts';
-import { stopAllPeople } from '../people.ts';
 import {
   Candidate,
   describeLines,
@@ -16,6 +15,7 @@ import {
   questionNumberIn,
   sleep,
 } from './support.ts';
+import { endBotRun } from '../teardown.ts';
 
 const CANDIDATES = 30;
 const KILLS = 10;
@@ -31,12 +31,7 @@ beforeAll(async () => {
   await seedOpenCampaign(storage, { questionnaire: 'badge-2026' });
 });
 
-afterAll(async () => {
-  for (const line of bot?.problems() ?? []) console.log('bot:', JSON.stringify(line).slice(0, 1500));
-  stopAllPeople();
-  await bot?.stop();
-  await storage?.close();
-});
+afterAll(() => endBotRun(bot, storage));
 
 describe('kill -9 while thirty candidates answer', () => {
   it('stores every acknowledged answer exactly once and asks no question twice', async () => {

@@ -13,6 +13,7 @@ import { MatrixHttpError, Person, registerUser, stopAllPeople, type MatrixEvent 
 import { htmlProblems } from './html-check.ts';
 import { generate, randomSource, type Action, type RoomMemory, type StreamKind } from './hostile-inputs.ts';
 import { describeLines, errorLines, expectAlive, history, sleep, storedRoom, waitUntil } from './support.ts';
+import { endBotRun } from '../teardown.ts';
 
 // Many rooms, each with a short stream: the bot handles a room's events one at a time, so
 // the length of the longest stream, not the total, sets the test's duration.
@@ -274,13 +275,7 @@ beforeAll(async () => {
   stopAllPeople();
 }, 180_000);
 
-afterAll(async () => {
-  for (const line of bot?.problems().slice(0, 40) ?? [])
-    console.log('bot:', JSON.stringify(line).slice(0, 1500));
-  stopAllPeople();
-  await bot?.stop();
-  await storage?.close();
-});
+afterAll(() => endBotRun(bot, storage, { maxProblems: 40 }));
 
 describe('the HTML reader used below', () => {
   it('accepts what the guard lets through and flags what it must not', () => {

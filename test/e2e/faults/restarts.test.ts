@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../../storage/storage.ts';
 import { BotProcess } from '../bot-process.ts';
 import { seedOpenCampaign, storageFor } from '../candidate.ts';
-import { stopAllPeople } from '../people.ts';
 import {
   Candidate,
   describeLines,
@@ -20,6 +19,7 @@ import {
   sleep,
   waitUntil,
 } from './support.ts';
+import { endBotRun } from '../teardown.ts';
 
 let bot: BotProcess;
 let storage: Storage;
@@ -30,12 +30,7 @@ beforeAll(async () => {
   await seedOpenCampaign(storage, { questionnaire: 'badge-2026' });
 });
 
-afterAll(async () => {
-  for (const line of bot?.problems() ?? []) console.log('bot:', JSON.stringify(line).slice(0, 1500));
-  stopAllPeople();
-  await bot?.stop();
-  await storage?.close();
-});
+afterAll(() => endBotRun(bot, storage));
 
 function readyCount(): number {
   return bot.logs.filter((line) => line.msg === 'ready').length;
