@@ -33,7 +33,6 @@ import {
   seedStoredCandidacy,
   simulatedConversation,
 } from './lib/candidacies.ts';
-import { botMetrics } from './lib/bot-metrics.ts';
 import { CountingDbProxy, MONITORING } from './lib/db-proxy.ts';
 import { collectGarbage, inspectorUrl } from './lib/inspector.ts';
 import { createPeople } from './lib/matrix.ts';
@@ -103,7 +102,7 @@ await runBench('scale', 300_000, async (resources) => {
     const url = inspectorUrl(bot?.stderr.join('') ?? '');
     if (!bot || !url) throw new Error('the bot did not print its inspector address');
     await collectGarbage(url);
-    const m = await botMetrics(bot);
+    const m = await bot.metrics();
     return {
       rss: m.get('tnl_process_resident_memory_bytes') ?? NaN,
       heap: m.get('tnl_nodejs_heap_size_used_bytes') ?? NaN,
@@ -121,7 +120,8 @@ await runBench('scale', 300_000, async (resources) => {
     let ready = true;
     const sampler = setInterval(() => {
       if (bot)
-        void botMetrics(bot)
+        void bot
+          .metrics()
           .then((m) => (peakRss = Math.max(peakRss, m.get('tnl_process_resident_memory_bytes') ?? 0)))
           .catch(() => undefined);
     }, 500);
@@ -149,7 +149,7 @@ await runBench('scale', 300_000, async (resources) => {
     const readyMs = performance.now() - started;
     if (ready) await sleep(2000); // settle: first sync answered, timers started
     clearInterval(sampler);
-    const metrics = await botMetrics(bot as BotProcess).catch(() => new Map<string, number>());
+    const metrics = await (bot as BotProcess).metrics().catch(() => new Map<string, number>());
     const firstLogAt = Date.parse(String(bot?.logs[logsFrom]?.time ?? ''));
     const mine = proxy.records.slice(from).filter((r) => !MONITORING.has(r.command));
     const byCommand = new Map<string, { count: number; bytes: number }>();
@@ -271,16 +271,16 @@ await runBench('scale', 300_000, async (resources) => {
   // Idle: nobody writes; what does the bot still do with the stored candidacies?
   const idle = { cpu: NaN, bytes: NaN, commands: NaN, peakRss: NaN, seconds: idleMs / 1000 };
   if (withDrafts.ready && idleMs > 0) {
-    const before = await botMetrics(bot as BotProcess);
+    const before = await (bot as BotProcess).metrics();
     const from = proxy.records.length;
     let peak = 0;
     const until = performance.now() + idleMs;
     while (performance.now() < until) {
       await sleep(500);
-      const m = await botMetrics(bot as BotProcess);
+      const m = await (bot as BotProcess).metrics();
       peak = Math.max(peak, m.get('tnl_process_resident_memory_bytes') ?? 0);
     }
-    const after = await botMetrics(bot as BotProcess);
+    const after = await (bot as BotProcess).metrics();
     const seen = proxy.records.slice(from).filter((r) => !MONITORING.has(r.command));
     idle.cpu =
       (after.get('tnl_process_cpu_seconds_total') ?? NaN) -

@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { loadQuestionnaireById } from '../flows/questionnaire.ts';
 import type { Person } from '../test/e2e/people.ts';
 import { answerCurrentQuestion, openSeededCandidacy, type SeededRoom } from './lib/candidacies.ts';
-import { botMetrics, botUsage, type BotUsage } from './lib/bot-metrics.ts';
+import { botUsage, type BotUsage } from './lib/bot-metrics.ts';
 import { collectGarbage, inspectorUrl } from './lib/inspector.ts';
 import { EchoProcess } from './lib/echo-process.ts';
 import { createPeople } from './lib/matrix.ts';
@@ -186,7 +186,7 @@ await runBench('throughput', 600_000, async (resources) => {
     if (side === 'bot' && inspector) {
       await sleep(2000); // trailing extras and receipts
       await collectGarbage(inspector);
-      botHeapAfterGc = (await botMetrics(bot)).get('tnl_nodejs_heap_size_used_bytes') ?? NaN;
+      botHeapAfterGc = (await bot.metrics()).get('tnl_nodejs_heap_size_used_bytes') ?? NaN;
     }
     const synapse = requestCosts(offset, classify);
     // Round trips still running at the deadline were not counted: the window ends at `end`.

@@ -206,6 +206,33 @@ export class BotProcess {
     const response = await fetch(`http://127.0.0.1:${this.healthPort}${path}`);
     return { status: response.status, body: await response.text() };
   }
+
+  /** The bot's Prometheus samples (/metrics). */
+  async metrics(): Promise<MetricValues> {
+    const { status, body } = await this.health('/metrics');
+    if (status !== 200) throw new Error(`/metrics answered ${status}`);
+    return parseMetrics(body);
+  }
+}
+
+/** Prometheus samples, keyed by name plus labels as written (`tnl_events_handled_total{kind="candidacy"}`). */
+export type MetricValues = Map<string, number>;
+
+export function parseMetrics(text: string): MetricValues {
+  const values: MetricValues = new Map();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    values.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return values;
+}
+
+/** The sum of a metric's samples over all its labels (0 if it has none). */
+export function metricTotal(values: MetricValues, name: string): number {
+  let total = 0;
+  for (const [key, value] of values) if (key === name || key.startsWith(`${name}{`)) total += value;
+  return total;
 }
 
 /** Runs `node bot/main.ts` with a config file and returns its exit code and output. */

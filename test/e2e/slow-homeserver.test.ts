@@ -4,7 +4,7 @@
 // its sends back; the candidate talks to Synapse directly.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../storage/storage.ts';
-import { BotProcess, stackEnv } from './bot-process.ts';
+import { BotProcess, metricTotal, stackEnv } from './bot-process.ts';
 import {
   answerCurrent,
   nextFromBot,
@@ -14,8 +14,9 @@ import {
   storageFor,
   type Conversation,
 } from './candidate.ts';
-import { Person, stopAllPeople, type MatrixEvent } from './people.ts';
+import { Person, type MatrixEvent } from './people.ts';
 import { SlowHomeserver } from './slow-homeserver.ts';
+import { endBotRun } from './teardown.ts';
 
 let bot: BotProcess;
 let storage: Storage;
@@ -45,20 +46,12 @@ afterAll(async () => {
       .filter((l) => l.startsWith('tnl_homeserver_send_seconds'))
       .join('\n'),
   );
-  for (const line of bot?.problems() ?? []) console.log('bot:', JSON.stringify(line).slice(0, 1500));
-  stopAllPeople();
-  await bot?.stop();
-  await storage?.close();
+  await endBotRun(bot, storage);
   await proxy?.stop();
 });
 
 async function metric(name: string): Promise<number> {
-  const { body } = await bot.health('/metrics');
-  let total = 0;
-  for (const line of body.split('\n')) {
-    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) total += Number(line.split(' ').pop());
-  }
-  return total;
+  return metricTotal(await bot.metrics(), name);
 }
 
 /** The bot's reactions and polls on or after its message `eventId`, as the homeserver stores them. */

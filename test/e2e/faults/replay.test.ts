@@ -261,8 +261,7 @@ describe('the bot restarts from an older sync position', () => {
     );
     await sleep(1000);
 
-    const metrics = (await bot.health('/metrics')).body;
-    const handled = /tnl_events_handled_total\{kind="candidacy"\} (\d+)/.exec(metrics)?.[1];
+    const handled = (await bot.metrics()).get('tnl_events_handled_total{kind="candidacy"}');
     expect(Number(handled), 'the old events were routed to the candidacy room again').toBeGreaterThanOrEqual(
       6,
     );
