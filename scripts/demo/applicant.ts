@@ -1,10 +1,11 @@
 // A simulated candidacy lead: answers the questions the bot asks, reading the question
 // number in the bot's message as a person reads it, with the answers of one collectivité.
-import { loadQuestionnaireById, type Question } from '../../flows/questionnaire.ts';
+import type { Question } from '../../flows/questionnaire.ts';
 import type { BotProcess } from '../../test/e2e/bot-process.ts';
 import {
   askedNumber,
   nextFromBot,
+  openCandidacy,
   questionAsked,
   validAnswer,
   type Conversation,
@@ -52,16 +53,9 @@ export class Applicant {
    * there, creates the candidacy room and invites the person, who joins and reads the first question.
    */
   async open(questionnaireId: string): Promise<void> {
-    this.directChat = await this.person.createRoom({
-      invite: [this.bot.userId],
-      is_direct: true,
-      preset: 'trusted_private_chat',
-    });
-    const roomId = await this.person.waitForInvite({ from: this.bot.userId, timeoutMs: 20_000 });
-    await this.person.join(roomId);
-    await this.person.nextMessage(this.directChat, { from: this.bot.userId, timeoutMs: 20_000 });
-    const last = await nextFromBot(this.person, this.bot, roomId, (m) => askedNumber(m) !== undefined);
-    this.conversationState = { roomId, questionnaire: loadQuestionnaireById(questionnaireId), last };
+    const opened = await openCandidacy(this.person, this.bot, questionnaireId);
+    this.directChat = opened.dm;
+    this.conversationState = opened;
   }
 
   /** The question the bot asks now, if any. */

@@ -101,10 +101,7 @@ describe('a candidate', () => {
 
   it('is moved out of an encrypted direct chat into a new room, told in French and English', async () => {
     const eve = await Person.register('eve');
-    const dm = await eve.createRoom({
-      invite: [bot.userId],
-      is_direct: true,
-      preset: 'trusted_private_chat',
+    const dm = await eve.openDirectChat(bot.userId, {
       initial_state: [
         { type: 'm.room.encryption', state_key: '', content: { algorithm: 'm.megolm.v1.aes-sha2' } },
       ],

@@ -86,22 +86,24 @@ export interface Conversation {
   last: ReceivedMessage;
 }
 
+export interface OpenedCandidacy extends Conversation {
+  /** The direct chat the person opened with the bot. */
+  dm: string;
+}
+
 /** Opens a direct chat with the bot, accepts the invitation to the candidacy room and reads the first question. */
 export async function openCandidacy(
   person: Person,
   bot: BotProcess,
   questionnaireId = 'badge-2026',
-): Promise<Conversation> {
-  const dm = await person.createRoom({
-    invite: [bot.userId],
-    is_direct: true,
-    preset: 'trusted_private_chat',
-  });
-  const roomId = await person.waitForInvite({ from: bot.userId, timeoutMs: 20_000 });
+  timeoutMs = 20_000,
+): Promise<OpenedCandidacy> {
+  const dm = await person.openDirectChat(bot.userId);
+  const roomId = await person.waitForInvite({ from: bot.userId, timeoutMs });
   await person.join(roomId);
-  await person.nextMessage(dm, { from: bot.userId, timeoutMs: 20_000 });
-  const last = await nextFromBot(person, bot, roomId, (m) => askedNumber(m) !== undefined);
-  return { roomId, questionnaire: loadQuestionnaireById(questionnaireId), last };
+  await person.nextMessage(dm, { from: bot.userId, timeoutMs });
+  const last = await nextFromBot(person, bot, roomId, (m) => askedNumber(m) !== undefined, timeoutMs);
+  return { roomId, dm, questionnaire: loadQuestionnaireById(questionnaireId), last };
 }
 
 export function nextFromBot(

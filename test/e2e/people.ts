@@ -289,6 +289,11 @@ export class Person {
     return stringField(reply, 'room_id', 'createRoom');
   }
 
+  /** Opens a direct chat with `userId` the way clients do (invited, marked direct, trusted private). */
+  openDirectChat(userId: string, options: CreateRoomOptions = {}): Promise<string> {
+    return this.createRoom({ invite: [userId], is_direct: true, preset: 'trusted_private_chat', ...options });
+  }
+
   async invite(roomId: string, userId: string): Promise<void> {
     await this.request('POST', `/rooms/${encodeURIComponent(roomId)}/invite`, { user_id: userId });
   }

@@ -9,14 +9,7 @@ import * as prettier from 'prettier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../../storage/storage.ts';
 import { BotProcess } from '../bot-process.ts';
-import {
-  answerAll,
-  askedNumber,
-  nextFromBot,
-  openCandidacy,
-  seedOpenCampaign,
-  storageFor,
-} from '../candidate.ts';
+import { answerAll, nextFromBot, openCandidacy, seedOpenCampaign, storageFor } from '../candidate.ts';
 import { Person, registerUser, threadReply, WaitTimeoutError, type MatrixEvent } from '../people.ts';
 import {
   classify,
@@ -56,11 +49,7 @@ async function letIn(host: Person, roomId: string, guests: Person[]): Promise<vo
 
 /** A person's own direct chat with the bot (which also starts a candidacy for them). */
 async function directChat(person: Person): Promise<string> {
-  const dm = await person.createRoom({
-    invite: [bot.userId],
-    is_direct: true,
-    preset: 'trusted_private_chat',
-  });
+  const dm = await person.openDirectChat(bot.userId);
   await person.nextMessage(dm, { from: bot.userId, timeoutMs: 30_000 });
   return dm;
 }
@@ -135,14 +124,12 @@ beforeAll(async () => {
   }
 
   // The candidacy: its lead, a co-editor invited with !inviter, everyone else let in by hand.
-  const candidacyDm = await candidate.createRoom({
-    invite: [bot.userId],
-    is_direct: true,
-    preset: 'trusted_private_chat',
-  });
-  const candidacyRoom = await candidate.waitForInvite({ from: bot.userId, timeoutMs: 30_000 });
-  await candidate.join(candidacyRoom);
-  await nextFromBot(candidate, bot, candidacyRoom, (m) => askedNumber(m) !== undefined);
+  const { dm: candidacyDm, roomId: candidacyRoom } = await openCandidacy(
+    candidate,
+    bot,
+    'badge-2026',
+    30_000,
+  );
   await candidate.sendText(candidacyRoom, `!inviter ${coEditor.userId}`);
   await nextFromBot(candidate, bot, candidacyRoom);
   await coEditor.waitForInvite({ roomId: candidacyRoom, timeoutMs: 30_000 });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guardHtml } from '../../../bot/html-guard.ts';
 import type { Storage } from '../../../storage/storage.ts';
 import { BotProcess } from '../bot-process.ts';
-import { askedNumber, nextFromBot, seedOpenCampaign, storageFor } from '../candidate.ts';
+import { nextFromBot, openCandidacy, seedOpenCampaign, storageFor } from '../candidate.ts';
 import { MatrixHttpError, Person, registerUser, stopAllPeople, type MatrixEvent } from '../people.ts';
 import { htmlProblems } from './html-check.ts';
 import { generate, randomSource, type Action, type RoomMemory, type StreamKind } from './hostile-inputs.ts';
@@ -220,15 +220,7 @@ beforeAll(async () => {
     Array.from({ length: CANDIDACY_ROOMS }, async (_, i) => {
       const lead = await Person.register(`hostile-lead-${i}`);
       const [coEditor, stranger] = helpers[i % HELPERS] as [Person, Person];
-      // As openCandidacy does, keeping the direct chat's id.
-      const dm = await lead.createRoom({
-        invite: [bot.userId],
-        is_direct: true,
-        preset: 'trusted_private_chat',
-      });
-      const roomId = await lead.waitForInvite({ from: bot.userId, timeoutMs: 30_000 });
-      await lead.join(roomId);
-      await nextFromBot(lead, bot, roomId, (m) => askedNumber(m) !== undefined, 30_000);
+      const { dm, roomId } = await openCandidacy(lead, bot, 'badge-2026', 30_000);
       // Past the single-choice question, whose every re-ask adds a poll and five reactions:
       // the homeserver, not the bot, would set the pace of the test.
       await lead.sendText(roomId, `Commune hostile ${i}`);
