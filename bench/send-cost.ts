@@ -57,7 +57,7 @@ await runBench('send-cost', 300_000, async (resources) => {
       invite: [receiver.userId],
     });
     const roomId = String(created.room_id);
-    await person.join(await person.waitForInvite({ roomId }));
+    await person.acceptInvite({ roomId });
     rooms.push(roomId);
   }
   const offset = logOffset();

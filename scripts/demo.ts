@@ -188,11 +188,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
       'the organiser and the jurors accept the invitations to the jury and organisers rooms',
       async () => {
         for (const person of [olga, anne, bruno, chloe]) {
-          await person.waitForInvite({ roomId: juryRoom, timeoutMs: 20_000 });
-          await person.join(juryRoom);
+          await person.acceptInvite({ roomId: juryRoom, timeoutMs: 20_000 });
         }
-        await olga.waitForInvite({ roomId: organisersRoom, timeoutMs: 20_000 });
-        await olga.join(organisersRoom);
+        await olga.acceptInvite({ roomId: organisersRoom, timeoutMs: 20_000 });
         await olga.join(announcements);
       },
     );

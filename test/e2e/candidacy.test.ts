@@ -219,8 +219,7 @@ describe('people in a candidacy room', () => {
       m.body.includes(colleague.userId),
     );
     expect(invited.body).toMatch(/invité|invited/);
-    await colleague.waitForInvite({ roomId: conversation.roomId });
-    await colleague.join(conversation.roomId);
+    await colleague.acceptInvite({ roomId: conversation.roomId });
 
     // Both texts are valid for both questions (a name, then the kind "commune"), whatever order they land in.
     await Promise.all([

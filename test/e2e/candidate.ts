@@ -12,6 +12,20 @@ export async function storageFor(bot: BotProcess): Promise<Storage> {
   return openStorage({ uri: stackEnv().mongodbUri, dbName: bot.dbName, serverSelectionTimeoutMS: 3000 });
 }
 
+/**
+ * The id of a room the bot created and recorded under `key` in its state (`room:jury`,
+ * `room:organisers`, a juror's `jury:ballot:<user id>`...), once it is there.
+ */
+export async function storedRoom(storage: Storage, key: string, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await storage.botState.getValue(key);
+    if (typeof value === 'string') return value;
+    if (Date.now() > deadline) throw new Error(`the bot stored no room under ${key} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export async function seedOpenCampaign(
   storage: Storage,
   options: { questionnaire?: string; closesAt?: Date; name?: string; year?: number } = {},
@@ -99,8 +113,7 @@ export async function openCandidacy(
   timeoutMs = 20_000,
 ): Promise<OpenedCandidacy> {
   const dm = await person.openDirectChat(bot.userId);
-  const roomId = await person.waitForInvite({ from: bot.userId, timeoutMs });
-  await person.join(roomId);
+  const roomId = await person.acceptInvite({ from: bot.userId, timeoutMs });
   await person.nextMessage(dm, { from: bot.userId, timeoutMs });
   const last = await nextFromBot(person, bot, roomId, (m) => askedNumber(m) !== undefined, timeoutMs);
   return { roomId, dm, questionnaire: loadQuestionnaireById(questionnaireId), last };

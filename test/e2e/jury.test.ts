@@ -6,7 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../storage/storage.ts';
 import { BotProcess, stackEnv } from './bot-process.ts';
-import { answerAll, nextFromBot, openCandidacy, seedOpenCampaign, storageFor } from './candidate.ts';
+import {
+  answerAll,
+  nextFromBot,
+  openCandidacy,
+  seedOpenCampaign,
+  storageFor,
+  storedRoom,
+} from './candidate.ts';
 import { type MatrixEvent, Person, type ReceivedMessage, threadReply } from './people.ts';
 import { endBotRun } from './teardown.ts';
 
@@ -37,22 +44,11 @@ function fromThread(person: Person, predicate: (m: ReceivedMessage) => boolean, 
   });
 }
 
-async function storedString(key: string, timeoutMs = 20_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await storage.botState.getValue(key);
-    if (typeof value === 'string') return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`nothing stored under ${key}`);
-}
-
 async function ballotRoom(person: Person): Promise<string> {
   const known = ballots.get(person.userId);
   if (known) return known;
-  const roomId = await storedString(`jury:ballot:${person.userId}`);
-  await person.waitForInvite({ roomId, timeoutMs: 20_000 });
-  await person.join(roomId);
+  const roomId = await storedRoom(storage, `jury:ballot:${person.userId}`, 20_000);
+  await person.acceptInvite({ roomId, timeoutMs: 20_000 });
   await person.nextMessage(roomId, {
     from: bot.userId,
     timeoutMs: 20_000,
@@ -84,10 +80,9 @@ beforeAll(async () => {
   });
   storage = await storageFor(bot);
   await seedOpenCampaign(storage, { questionnaire: 'badge-2026' });
-  juryRoom = await storedString('room:jury');
+  juryRoom = await storedRoom(storage, 'room:jury', 20_000);
   for (const person of [organiser, alice, bob, carol]) {
-    await person.waitForInvite({ roomId: juryRoom, timeoutMs: 20_000 });
-    await person.join(juryRoom);
+    await person.acceptInvite({ roomId: juryRoom, timeoutMs: 20_000 });
   }
 }, 120_000);
 
@@ -220,8 +215,7 @@ describe('the jury', () => {
   it('refuses a stranger and a vote after the decision, and the published decision reaches the candidate', async () => {
     const stranger = await Person.register('stranger');
     await organiser.invite(juryRoom, stranger.userId);
-    await stranger.waitForInvite({ roomId: juryRoom, timeoutMs: 20_000 });
-    await stranger.join(juryRoom);
+    await stranger.acceptInvite({ roomId: juryRoom, timeoutMs: 20_000 });
     await stranger.sendText(juryRoom, '!vote 1', threadReply(root));
     await fromThread(stranger, (m) => m.body.includes('Seuls les membres du jury et les organisateurs'));
     expect((await storage.jury.listVotes(candidacyId)).some((v) => v.juror === stranger.userId)).toBe(false);
@@ -241,9 +235,8 @@ describe('the jury', () => {
     );
 
     // The organisers close the campaign and publish the results from their console.
-    const console = await storedString('room:organisers');
-    await organiser.waitForInvite({ roomId: console, timeoutMs: 20_000 });
-    await organiser.join(console);
+    const console = await storedRoom(storage, 'room:organisers', 20_000);
+    await organiser.acceptInvite({ roomId: console, timeoutMs: 20_000 });
     for (const command of ['!campagne clore', '!confirmer', '!publier', '!confirmer']) {
       organiser.skipPending(console);
       await organiser.sendText(console, command);

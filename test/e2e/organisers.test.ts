@@ -25,6 +25,7 @@ import {
   openCandidacy,
   questionAsked,
   storageFor,
+  storedRoom,
   validAnswer,
 } from './candidate.ts';
 import { type MatrixEvent, Person, type ReceivedMessage, registerUser } from './people.ts';
@@ -132,12 +133,8 @@ beforeAll(async () => {
     env: { TNL_TEST_BROADCAST_PAUSE_MS: '150' },
   });
   storage = await storageFor(bot);
-  orgRoom = await poll('the organisers room', async () => {
-    const value = await storage.botState.getValue('room:organisers');
-    return typeof value === 'string' ? value : undefined;
-  });
-  await orga.waitForInvite({ roomId: orgRoom, timeoutMs: 20_000 });
-  await orga.join(orgRoom);
+  orgRoom = await storedRoom(storage, 'room:organisers');
+  await orga.acceptInvite({ roomId: orgRoom, timeoutMs: 20_000 });
 }, 180_000);
 
 afterAll(() => endBotRun(bot, storage));
@@ -148,8 +145,7 @@ describe('the organisers console', () => {
     closesAt = new Date(now + 20 * DAY);
     const opens = new Date(now - 3_600_000).toISOString();
     await orga.invite(orgRoom, lea.userId);
-    await lea.waitForInvite({ roomId: orgRoom, timeoutMs: 20_000 });
-    await lea.join(orgRoom);
+    await lea.acceptInvite({ roomId: orgRoom, timeoutMs: 20_000 });
     await lea.sendText(
       orgRoom,
       '!campagne créer 2026 questionnaire=badge-2026 ouverture=2026-01-01 clôture=2026-12-31',

@@ -299,6 +299,11 @@ export class Person {
   }
 
   /** Joins by room id or alias; returns the room id. */
+  /** Waits for an invite (as `waitForInvite` does), joins that room and returns its id. */
+  async acceptInvite(options: WaitOptions<Invite> & { roomId?: string } = {}): Promise<string> {
+    return this.join(await this.waitForInvite(options));
+  }
+
   async join(roomIdOrAlias: string): Promise<string> {
     const reply = await this.request('POST', `/join/${encodeURIComponent(roomIdOrAlias)}`, {});
     return stringField(reply, 'room_id', 'join');

@@ -9,7 +9,14 @@ import * as prettier from 'prettier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../../storage/storage.ts';
 import { BotProcess } from '../bot-process.ts';
-import { answerAll, nextFromBot, openCandidacy, seedOpenCampaign, storageFor } from '../candidate.ts';
+import {
+  answerAll,
+  nextFromBot,
+  openCandidacy,
+  seedOpenCampaign,
+  storageFor,
+  storedRoom,
+} from '../candidate.ts';
 import { Person, registerUser, threadReply, WaitTimeoutError, type MatrixEvent } from '../people.ts';
 import {
   classify,
@@ -24,7 +31,7 @@ import {
   type Role,
   type RoomKind,
 } from './authorization-design.ts';
-import { describeLines, errorLines, expectAlive, history, sleep, storedRoom, waitUntil } from './support.ts';
+import { describeLines, errorLines, expectAlive, history, sleep, waitUntil } from './support.ts';
 import { endBotRun } from '../teardown.ts';
 
 const DOC = join(import.meta.dirname, '..', '..', '..', 'docs', 'authorization.md');
@@ -84,8 +91,7 @@ beforeAll(async () => {
     [organiser, juryRoom],
     [organiser, organisersRoom],
   ] as const) {
-    await person.waitForInvite({ roomId, timeoutMs: 30_000 });
-    await person.join(roomId);
+    await person.acceptInvite({ roomId, timeoutMs: 30_000 });
   }
 
   // Three submitted dossiers, #1 to #3 in the jury.
@@ -113,8 +119,7 @@ beforeAll(async () => {
   const ballots: Partial<Record<Role, string>> = {};
   for (const role of ['juror', 'recused'] as const) {
     const roomId = await storedRoom(storage, `jury:ballot:${people[role].userId}`);
-    await people[role].waitForInvite({ roomId, timeoutMs: 30_000 });
-    await people[role].join(roomId);
+    await people[role].acceptInvite({ roomId, timeoutMs: 30_000 });
     await people[role].nextMessage(roomId, { from: bot.userId, timeoutMs: 30_000 });
     ballots[role] = roomId;
   }
@@ -132,8 +137,7 @@ beforeAll(async () => {
   );
   await candidate.sendText(candidacyRoom, `!inviter ${coEditor.userId}`);
   await nextFromBot(candidate, bot, candidacyRoom);
-  await coEditor.waitForInvite({ roomId: candidacyRoom, timeoutMs: 30_000 });
-  await coEditor.join(candidacyRoom);
+  await coEditor.acceptInvite({ roomId: candidacyRoom, timeoutMs: 30_000 });
 
   const [jurorDm, recusedDm, organiserDm, coEditorDm, strangerDm] = await Promise.all(
     [juror, recused, organiser, coEditor, stranger].map((p) => directChat(p)),

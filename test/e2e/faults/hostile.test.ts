@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guardHtml } from '../../../bot/html-guard.ts';
 import type { Storage } from '../../../storage/storage.ts';
 import { BotProcess } from '../bot-process.ts';
-import { nextFromBot, openCandidacy, seedOpenCampaign, storageFor } from '../candidate.ts';
+import { nextFromBot, openCandidacy, seedOpenCampaign, storageFor, storedRoom } from '../candidate.ts';
 import { MatrixHttpError, Person, registerUser, stopAllPeople, type MatrixEvent } from '../people.ts';
 import { htmlProblems } from './html-check.ts';
 import { generate, randomSource, type Action, type RoomMemory, type StreamKind } from './hostile-inputs.ts';
-import { describeLines, errorLines, expectAlive, history, sleep, storedRoom, waitUntil } from './support.ts';
+import { describeLines, errorLines, expectAlive, history, sleep, waitUntil } from './support.ts';
 import { endBotRun } from '../teardown.ts';
 
 // Many rooms, each with a short stream: the bot handles a room's events one at a time, so
@@ -199,8 +199,7 @@ beforeAll(async () => {
     [organiser, juryRoom],
     [organiser, organisersRoom],
   ] as const) {
-    await person.waitForInvite({ roomId, timeoutMs: 20_000 });
-    await person.join(roomId);
+    await person.acceptInvite({ roomId, timeoutMs: 20_000 });
   }
   await host.nextEvent(lobby, {
     type: 'm.room.member',
@@ -229,8 +228,7 @@ beforeAll(async () => {
       await nextFromBot(lead, bot, roomId, undefined, 30_000);
       await lead.sendText(roomId, `!inviter ${coEditor.userId}`);
       await nextFromBot(lead, bot, roomId, undefined, 30_000);
-      await coEditor.waitForInvite({ roomId, timeoutMs: 30_000 });
-      await coEditor.join(roomId);
+      await coEditor.acceptInvite({ roomId, timeoutMs: 30_000 });
       await lead.invite(roomId, stranger.userId);
       await stranger.join(roomId);
       return { lead, coEditor, stranger, roomId, dm };

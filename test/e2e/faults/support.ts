@@ -10,7 +10,6 @@ import { randomBytes } from 'node:crypto';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Storage } from '../../../storage/storage.ts';
 import type { BotProcess, LogLine } from '../bot-process.ts';
 import {
   askedNumber,
@@ -85,21 +84,6 @@ export async function waitUntil(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(intervalMs);
   }
-}
-
-/** The id of a room the bot created and recorded under `key` (jury, organisers, lobby...). */
-export async function storedRoom(storage: Storage, key: string, timeoutMs = 30_000): Promise<string> {
-  let roomId: string | undefined;
-  await waitUntil(
-    async () => {
-      const value = await storage.botState.getValue(key);
-      roomId = typeof value === 'string' ? value : undefined;
-      return roomId !== undefined;
-    },
-    timeoutMs,
-    key,
-  );
-  return roomId as string;
 }
 
 /**
