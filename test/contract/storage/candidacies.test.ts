@@ -36,6 +36,18 @@ describe.each(backends)('candidacies ($name)', (backend) => {
     await h?.close();
   });
 
+  /** Creates one candidacy per entry in the campaign, in that order; returns their ids. */
+  async function createEach(campaignId: string, entries: { name: string; at: Date }[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const { name, at } of entries) {
+      const { candidacy } = await h.storage.candidacies.create(
+        newCandidacy({ campaignId, collectivite: { name, kind: 'commune' }, at }),
+      );
+      ids.push(candidacy.id);
+    }
+    return ids;
+  }
+
   it('creates a candidacy and reads it back by id, room and member', async () => {
     const roomId = `!room-${randomUUID()}:localhost`;
     const { candidacy, created } = await h.storage.candidacies.create(newCandidacy({ roomId }));
@@ -331,17 +343,10 @@ describe.each(backends)('candidacies ($name)', (backend) => {
 
   it('lists a campaign in creation order, optionally by status', async () => {
     const campaignId = `campaign-${randomUUID()}`;
-    const ids: string[] = [];
-    for (let i = 0; i < 4; i += 1) {
-      const { candidacy } = await h.storage.candidacies.create(
-        newCandidacy({
-          campaignId,
-          collectivite: { name: `Commune ${i}`, kind: 'commune' },
-          at: new Date(Date.UTC(2026, 0, 1 + i)),
-        }),
-      );
-      ids.push(candidacy.id);
-    }
+    const ids = await createEach(
+      campaignId,
+      [0, 1, 2, 3].map((i) => ({ name: `Commune ${i}`, at: new Date(Date.UTC(2026, 0, 1 + i)) })),
+    );
     await h.storage.candidacies.updateWithRetry(ids[1] as string, () => ({
       by: lead.userId,
       status: 'submitted',
@@ -358,17 +363,13 @@ describe.each(backends)('candidacies ($name)', (backend) => {
 
   it('lists only the id, status and version of a campaign’s candidacies, in creation order', async () => {
     const campaignId = `campaign-${randomUUID()}`;
-    const ids: string[] = [];
-    for (let i = 0; i < 3; i += 1) {
-      const { candidacy } = await h.storage.candidacies.create(
-        newCandidacy({
-          campaignId,
-          collectivite: { name: `Bourg ${i}`, kind: 'commune' },
-          at: new Date(Date.UTC(2026, 1, 3 - i)),
-        }),
-      );
-      ids.unshift(candidacy.id);
-    }
+    // Created latest first: creation order is the reverse.
+    const ids = (
+      await createEach(
+        campaignId,
+        [0, 1, 2].map((i) => ({ name: `Bourg ${i}`, at: new Date(Date.UTC(2026, 1, 3 - i)) })),
+      )
+    ).reverse();
     await h.storage.candidacies.updateWithRetry(ids[2] as string, () => ({
       by: lead.userId,
       effects: [{ kind: 'set', questionId: 'q1', value: 'oui' }],
