@@ -94,8 +94,4 @@ export class CandidacyCatalog {
     const campaign = await this.campaign(candidacy.campaignId);
     return { campaign, questionnaire: this.questionnaire(campaign.questionnaire) };
   }
-
-  get loadedCandidacies(): number {
-    return this.byRoomId.size;
-  }
 }
