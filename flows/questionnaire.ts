@@ -211,6 +211,21 @@ export function loadQuestionnaireById(id: string, dir: string = QUESTIONNAIRES_D
   return loadQuestionnaire(join(dir, `${id}.yaml`));
 }
 
+const resolved = new Map<string, Questionnaire>();
+
+/**
+ * A campaign's questionnaire, as every part of the bot reads it: an id under
+ * questionnaires/ ("tnl-2026") or a path to a YAML file. Loaded once per reference.
+ */
+export function resolveQuestionnaire(ref: string): Questionnaire {
+  let questionnaire = resolved.get(ref);
+  if (!questionnaire) {
+    questionnaire = /^[a-z0-9][a-z0-9-]*$/.test(ref) ? loadQuestionnaireById(ref) : loadQuestionnaire(ref);
+    resolved.set(ref, questionnaire);
+  }
+  return questionnaire;
+}
+
 export function parseQuestionnaire(yamlText: string, source = 'questionnaire'): Questionnaire {
   let data: unknown;
   try {
