@@ -24,16 +24,7 @@ export interface ManagedRooms {
 
 /** Services one part of the bot offers the others. Each is optional until it exists. */
 export interface BotServices {
-  jury?: {
-    /** Posts (or updates) the jury thread of every submitted dossier that needs it. */
-    syncDossiers(candidacyId?: string): Promise<void>;
-    /** A candidate's reply to a juror's question, to relay to the dossier's thread. */
-    relayCandidateReply(candidacyId: string, sender: string, text: string, eventId: string): Promise<void>;
-    /** Re-sends whatever an interruption left unsent (dossiers, questions, decisions); idempotent. */
-    reconcile?(): Promise<void>;
-    /** Whether a juror's question to this candidacy still waits for the candidate's reply. */
-    hasWaitingQuestion?(candidacyId: string): Promise<boolean>;
-  };
+  jury?: import('./jury/index.ts').JuryPort;
   candidacy?: {
     /** Sends a message to a candidacy's room in that room's language (`key`: idempotency key). */
     notify(

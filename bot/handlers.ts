@@ -3,7 +3,7 @@ import { CandidacyCatalog } from './candidacy/catalog.ts';
 import { CandidacyHandler } from './candidacy/handler.ts';
 import { CandidacyStarter } from './candidacy/start.ts';
 import type { BotContext } from './context.ts';
-import { createJuryService } from './jury/service.ts';
+import { JuryService } from './jury/index.ts';
 import { createOrganisers } from './organisers/index.ts';
 import type { StoredRoomDirectory } from './rooms.ts';
 import type { InviteHandler } from './router.ts';
@@ -22,8 +22,13 @@ export function createHandlers(ctx: BotContext, directory: StoredRoomDirectory):
   const catalog = new CandidacyCatalog(ctx.storage);
   const candidacy = new CandidacyHandler(ctx, catalog);
   const starter = new CandidacyStarter(ctx, catalog, directory);
-  const jury = createJuryService(ctx);
-  const organisers = createOrganisers(ctx, { onCampaignChanged: () => catalog.campaignChanged() });
+  const jury = new JuryService(ctx, catalog);
+  const organisers = createOrganisers(ctx, {
+    onCampaignChanged: () => {
+      catalog.campaignChanged();
+      jury.campaignChanged();
+    },
+  });
   // Reminders to jurors before the jury deadline: stored dates, re-checked periodically.
   const stopJuryScheduler = jury.startScheduler();
   ctx.services.candidacy = candidacy;
@@ -32,13 +37,13 @@ export function createHandlers(ctx: BotContext, directory: StoredRoomDirectory):
   // An organiser's change to a campaign (deadline extended, closed) must be seen at once.
   ctx.clock.onJump(() => catalog.campaignChanged());
   return {
-    rooms: { candidacy, dm: starter, lobby: starter, jury, organisers: organisers.handler },
+    rooms: { candidacy, dm: starter, lobby: starter, jury: jury.handler, ballot: jury.handler, organisers: organisers.handler },
     invites: starter,
     catalog,
     async reconcile() {
       await ctx.services.organisers?.reconcile();
       // Dossiers, questions, replies and decisions left unsent, and due juror reminders.
-      await ctx.services.jury?.reconcile?.();
+      await jury.reconcile();
     },
     stop() {
       organisers.stop();

@@ -362,4 +362,20 @@ export class MatrixMessenger implements Messenger {
     );
     return events.map((event) => event.membershipFor);
   }
+
+  async displayName(userId: string): Promise<string | null> {
+    try {
+      const profile = (await withRetry(
+        'profile',
+        () => this.client.getUserProfile(userId),
+        this.logger,
+        this.retry,
+      )) as { displayname?: unknown };
+      return typeof profile.displayname === 'string' && profile.displayname.trim() ? profile.displayname : null;
+    } catch (error) {
+      // No profile (or none visible to the bot): the caller falls back to the Matrix id.
+      this.logger.debug({ userId, err: error }, 'no display name');
+      return null;
+    }
+  }
 }

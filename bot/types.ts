@@ -76,6 +76,8 @@ export interface Messenger {
   readReceipt(roomId: string, eventId: string): Promise<void>;
   /** Members (joined or invited) of a room. */
   members(roomId: string): Promise<string[]>;
+  /** A person's display name from their profile, or null if they have none. */
+  displayName(userId: string): Promise<string | null>;
 }
 
 export type { RoomKind } from '../storage/bot-state.ts';

@@ -119,7 +119,7 @@ export const CONSTRAINTS = {
   candidacyRoom: 'one_candidacy_per_room',
   candidacyOrigin: 'one_candidacy_per_origin_event',
   openCampaign: 'one_open_campaign',
-  juryVote: 'one_vote_per_juror_and_dossier',
+  dossierNumber: 'one_dossier_per_number_and_campaign',
   dossierThread: 'one_dossier_per_thread',
   delivery: 'one_delivery_per_broadcast_and_room',
 } as const;

@@ -39,21 +39,9 @@ export type {
   Level,
   NewCampaign,
 } from './campaigns.ts';
-export { NOTE_KINDS, VOTE_STATUSES } from './jury.ts';
-export type {
-  Decision,
-  DecisionContent,
-  DecisionCorrection,
-  DossierSummary,
-  JuryDossier,
-  JuryNote,
-  JuryRepository,
-  JuryVote,
-  NewDecision,
-  NoteKind,
-  VoteOutcome,
-  VoteStatus,
-} from './jury.ts';
+export type { Decision, JuryRecord, JuryRepository } from './jury.ts';
+export type { BallotRoom, BallotRoomRepository } from './jury-ballot-rooms.ts';
+export type { JuryReminder, JuryReminderRepository } from './jury-reminders.ts';
 export { BROADCAST_STATUSES, DELIVERY_STATES, deliveryTxnId } from './broadcasts.ts';
 export type {
   Broadcast,

@@ -18,15 +18,10 @@ import {
   processedEventIndexes,
   processedEventKind,
 } from './events.ts';
-import {
-  decisionKind,
-  dossierKind,
-  type JuryRepository,
-  JuryStore,
-  juryIndexes,
-  noteKind,
-  voteKind,
-} from './jury.ts';
+import { type JuryRepository, JuryStore, juryIndexes, juryRecordKind } from './jury.ts';
+import { type BallotRoomRepository, BallotRoomStore, ballotRoomIndexes, ballotRoomKind } from './jury-ballot-rooms.ts';
+import { foldLegacyJury } from './jury-legacy.ts';
+import { type JuryReminderRepository, JuryReminderStore, juryReminderKind } from './jury-reminders.ts';
 import { MemoryDatabase } from './memory-engine.ts';
 import { MongoDatabase, type MongoDatabaseOptions } from './mongo-engine.ts';
 import type { Database, IndexSpec } from './port.ts';
@@ -36,6 +31,8 @@ export interface Storage {
   readonly campaigns: CampaignRepository;
   readonly candidacies: CandidacyRepository;
   readonly jury: JuryRepository;
+  readonly ballotRooms: BallotRoomRepository;
+  readonly juryReminders: JuryReminderRepository;
   readonly broadcasts: BroadcastRepository;
   readonly events: ProcessedEventRepository;
   readonly botState: BotStateRepository;
@@ -55,6 +52,7 @@ const INDEXES: Record<string, IndexSpec[]> = {
   campaigns: campaignIndexes,
   processed_events: processedEventIndexes,
   ...juryIndexes,
+  ...ballotRoomIndexes,
   ...broadcastIndexes,
   ...botStateIndexes,
 };
@@ -63,10 +61,9 @@ const INDEXES: Record<string, IndexSpec[]> = {
 const KINDS: { kind: DocumentKind<unknown>; versioned: boolean }[] = [
   { kind: candidacyKind, versioned: true },
   { kind: campaignKind, versioned: true },
-  { kind: decisionKind, versioned: true },
-  { kind: voteKind, versioned: false },
-  { kind: noteKind, versioned: false },
-  { kind: dossierKind, versioned: false },
+  { kind: juryRecordKind, versioned: true },
+  { kind: ballotRoomKind, versioned: false },
+  { kind: juryReminderKind, versioned: false },
   { kind: broadcastKind, versioned: false },
   { kind: deliveryKind, versioned: false },
   { kind: processedEventKind, versioned: false },
@@ -85,6 +82,8 @@ export function buildStorage(db: Database, options: StorageOptions = {}): Storag
     campaigns: new CampaignStore(collection('campaigns'), now),
     candidacies: new CandidacyStore(collection('candidacies'), now),
     jury: new JuryStore(collection, now),
+    ballotRooms: new BallotRoomStore(collection, now),
+    juryReminders: new JuryReminderStore(collection, now),
     broadcasts: new BroadcastStore(collection, now),
     events: new ProcessedEventStore(collection('processed_events'), now),
     botState: new BotStateStore(collection, now),
@@ -92,7 +91,7 @@ export function buildStorage(db: Database, options: StorageOptions = {}): Storag
       for (const [name, specs] of Object.entries(INDEXES)) await db.collection(name).ensureIndexes(specs);
     },
     async migrate() {
-      const reports: MigrationReport[] = [];
+      const reports: MigrationReport[] = [await foldLegacyJury(collection)];
       for (const { kind, versioned } of KINDS) {
         if (kind.current > 1)
           reports.push(await migrateCollection(db.collection(kind.collection), kind, versioned));

@@ -7,6 +7,7 @@
 // - `simulatedConversation` / `seedStoredCandidacy`: a candidacy with answers and the
 //   snapshot the conversation reaches after them, computed in-process with
 //   flows/conversation.ts (start, then one step per answer), for the scale benchmark.
+import { applyChange, type JuryChange } from '../../flows/jury/record.ts';
 import type { AnswerValue } from '../../flows/answers.ts';
 import { start, step, type StepResult } from '../../flows/conversation.ts';
 import { identityOf } from '../../flows/navigation.ts';
@@ -223,13 +224,17 @@ export async function seedStoredCandidacy(
   }
   if (simulated.status !== 'draft') {
     // A submitted dossier has long been posted to the jury: the start-up catch-up finds it up to date.
-    await storage.jury.recordDossier({
+    let record = await storage.jury.open({
       candidacyId: candidacy.id,
       campaignId: campaign.id,
       roomId: '!jury-seeded:localhost',
-      rootEventId: `${eventId}-jury-root`,
-      postedVersion: version,
     });
+    const changes: JuryChange[] = [
+      { kind: 'rootPosted', rootEventId: `${eventId}-jury-root` },
+      { kind: 'dossierPosted', version, eventId: null },
+    ];
+    for (const change of changes)
+      record = await storage.jury.save(applyChange(record, change, { at: new Date() }), record.version);
   }
   await storage.botState.registerRoom(roomId, { kind: 'candidacy', candidacyId: candidacy.id });
   return candidacy.id;
@@ -306,8 +311,12 @@ export async function cloneCandidacies(options: {
         });
         roomDocs.push({ ...roomTemplate, _id: who.roomId, candidacyId: id });
         const dossier = dossierTemplates.get(String(template._id));
-        if (dossier)
-          dossierDocs.push({ ...dossier, _id: id, rootEventId: `${String(dossier.rootEventId)}-${i}` });
+        if (dossier) {
+          const root = `${String(dossier.threadRoot)}-${i}`;
+          const post = { ...(dossier.post as Record<string, unknown>), rootEventId: root };
+          // Numbers are unique per campaign: the templates hold the first few, the copies follow.
+          dossierDocs.push({ ...dossier, _id: id, number: 1_000 + i, threadRoot: root, post });
+        }
       }
       return { docs, roomDocs, dossierDocs };
     };

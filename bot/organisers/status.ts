@@ -1,28 +1,13 @@
 // Gathers what the status dashboard shows from storage: candidacies with their progress,
-// the jury's progress per dossier (with the jury's own quorum rules) and failed
+// the jury's participation per dossier (with the jury's own quorum rules) and failed
 // deliveries; flows/campaign/dashboard.ts decides what is late.
 import type { DashboardData } from '../../flows/campaign/dashboard.ts';
 import { computeDashboard } from '../../flows/campaign/dashboard.ts';
 import type { Campaign } from '../../flows/campaign/model.ts';
 import { answersView, requiredProgress } from '../../flows/campaign/progress.ts';
-import { type Ballot, juryStatus } from '../../flows/jury/rules.ts';
-import type { JuryVote } from '../../storage/index.ts';
+import { statusOf } from '../../flows/jury/decide.ts';
 import type { OrganiserService } from './service.ts';
 import { candidacyName, stageOf } from './store.ts';
-
-function dossierVotes(votes: readonly JuryVote[], campaign: Campaign) {
-  const ballots = new Map<string, Ballot>();
-  const recused = new Set<string>();
-  for (const v of votes) {
-    if (v.status === 'recused') recused.add(v.juror);
-    else if (v.status === 'abstained') ballots.set(v.juror, { kind: 'abstain' });
-    else {
-      const level = campaign.levels.findIndex((l) => l.id === v.level);
-      if (level >= 0) ballots.set(v.juror, { kind: 'level', level });
-    }
-  }
-  return { ballots, recused };
-}
 
 export async function gatherDashboard(service: OrganiserService, campaign: Campaign): Promise<DashboardData> {
   const { ctx, store } = service;
@@ -37,6 +22,9 @@ export async function gatherDashboard(service: OrganiserService, campaign: Campa
   const policy = { quorum: ctx.config.jury.quorum, spreadAlert: ctx.config.jury.spreadAlert };
   const views = [];
   const jury = [];
+  // Participation only (ballots cast, quorum): never a level, so no vote is revealed here.
+  const records = new Map((await ctx.storage.jury.listByCampaign(campaign.id)).map((r) => [r.candidacyId, r]));
+  const scale = { levels: campaign.levels };
   for (const c of candidacies) {
     const stage = stageOf(c, campaign);
     const progress = questionnaire
@@ -51,9 +39,10 @@ export async function gatherDashboard(service: OrganiserService, campaign: Campa
       lastActivityAt: c.updatedAt,
     });
     if (stage === 'submitted' || stage === 'review' || stage === 'decided') {
-      const votes = await ctx.storage.jury.listVotes(c.id);
-      const status = juryStatus(roster, dossierVotes(votes, campaign), campaign.levels.length, policy);
-      const decision = await ctx.storage.jury.getDecision(c.id);
+      const record = records.get(c.id);
+      if (!record) continue;
+      const status = statusOf(record, scale, roster, policy);
+      const decision = record.decision;
       jury.push({
         candidacyId: c.id,
         votes: status.quorum.participating,

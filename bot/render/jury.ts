@@ -1,19 +1,17 @@
 // The jury's messages, in plain text and Matrix HTML. Translations carry no markup:
 // each line is translated twice, once with raw values (plain) and once with escaped
 // values (HTML), so candidate and juror text can never inject tags.
-import type { JuryStatus } from '../../flows/jury/rules.ts';
-import type { Comparison, Ranked } from '../../flows/jury/majority.ts';
 import { type LevelScale, levelLabel } from '../../flows/jury/scale.ts';
 import { translator } from '../../locales/i18n.ts';
 import { escapeHtml } from '../html-guard.ts';
-import { formatDateTime, formatNumber, type Translate, translateHtml } from './dossier.ts';
+import { formatDateTime, type Translate, translateHtml } from './dossier.ts';
 
 export interface Rendered {
   plain: string;
   html: string;
 }
 
-type Params = Record<string, string | number>;
+export type Params = Record<string, string | number>;
 type Leaves<T, P extends string = ''> = {
   [K in keyof T & string]: T[K] extends string ? `${P}${K}` : Leaves<T[K], `${P}${K}.`>;
 }[keyof T & string];
@@ -22,7 +20,7 @@ type WithoutPlural<K extends string> = K extends `${infer Base}_${'one' | 'many'
 export type JuryKey = WithoutPlural<Leaves<typeof import('../../locales/fr/jury.json')>>;
 
 /** Builds a message line by line; `wrap` puts the HTML of a line in a tag. */
-class Lines {
+export class Lines {
   private readonly plain: string[] = [];
   private readonly html: string[] = [];
   private readonly lang: string;
@@ -73,11 +71,25 @@ class Lines {
   }
 }
 
+/** Whether the scale's labels only repeat the positions ("niveau 3"): then numbers say it all. */
+export function isNumbered(scale: LevelScale, lang: string): boolean {
+  return scale.levels.every((_, i) => /^\D*\d+$/.test(levelLabel(scale, i, lang)) && levelLabel(scale, i, lang).endsWith(String(i + 1)));
+}
+
+/** The levels as a person may type them: "1, 2, 3, 4, 5" or "1 = Badge, 2 = Bronze…". */
 export function levelsText(scale: LevelScale, lang: string): string {
+  if (isNumbered(scale, lang)) return scale.levels.map((_, i) => String(i + 1)).join(', ');
   return scale.levels.map((_, i) => `${i + 1} = ${levelLabel(scale, i, lang)}`).join(', ');
 }
 
-function percent(count: number, total: number, lang: string): string {
+/** The scale in one sentence, for welcomes and help. */
+export function scaleLine(l: Lines, scale: LevelScale, lang: string): Lines {
+  return isNumbered(scale, lang)
+    ? l.say('ballot.levelsNumbered', { max: scale.levels.length })
+    : l.say('ballot.levelsNamed', { levels: levelsText(scale, lang) });
+}
+
+export function percent(count: number, total: number, lang: string): string {
   const locale = lang === 'fr' ? 'fr-FR' : 'en-GB';
   return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 }).format(
     total ? count / total : 0,
@@ -97,8 +109,21 @@ export interface DossierRef {
   name: string;
 }
 
-export function rootMessage(header: Rendered, ref: DossierRef, lang: string): Rendered {
-  return new Lines(lang).raw(header).say('root.howTo', { number: ref.number }, 'i').done();
+/** The dossier's root message: its header, whether it is provisional or final, how to act. */
+export function rootMessage(
+  header: Rendered,
+  ref: DossierRef,
+  finality: { provisionalUntil: string | null },
+  lang: string,
+): Rendered {
+  const l = new Lines(lang).raw(header);
+  if (finality.provisionalUntil) l.say('root.provisional', { date: finality.provisionalUntil }, 'b');
+  else l.say('root.final', {}, 'b');
+  return l.say('root.howTo', { number: ref.number }, 'i').done();
+}
+
+export function votingOpenInThread(ref: DossierRef, lang: string): Rendered {
+  return new Lines(lang).say('thread.votingOpen', { number: ref.number }, 'b').done();
 }
 
 export function threadIntro(ref: DossierRef, lang: string): Rendered {
@@ -118,12 +143,6 @@ export function withdrawnMessage(ref: DossierRef, lang: string): Rendered {
   return new Lines(lang).say('thread.withdrawn', { name: ref.name }, 'b').done();
 }
 
-export function ballotWelcome(scale: LevelScale, lang: string): Rendered {
-  return new Lines(lang)
-    .say('ballot.welcome')
-    .say('ballot.levels', { levels: levelsText(scale, lang) })
-    .done();
-}
 
 export function simple(lang: string, key: JuryKey, params: Params = {}): Rendered {
   return new Lines(lang).say(key, params).done();
@@ -143,150 +162,6 @@ export function voteRecorded(
     return simple(lang, 'vote.changed', { ...base, level: label, before: levelLabel(scale, before, lang) });
   }
   return simple(lang, 'vote.recorded', { ...base, level: label });
-}
-
-export interface TallyView {
-  ref: DossierRef;
-  status: JuryStatus;
-  scale: LevelScale;
-  /** Who voted what, when the campaign's votes are open. */
-  ballots?: ReadonlyMap<string, number>;
-  decidedLevel: number | null;
-  /** "Everyone has voted" headline. */
-  complete?: boolean;
-}
-
-function bar(count: number, max: number): string {
-  const width = max > 0 ? Math.round((count / max) * 10) : 0;
-  return count > 0 ? '█'.repeat(Math.max(1, width)) : '';
-}
-
-export function tallyMessage(view: TallyView, lang: string): Rendered {
-  const { status, scale, ref } = view;
-  const r = status.result;
-  const l = new Lines(lang);
-  if (view.complete) l.say('tally.allVoted', { number: ref.number }, 'i');
-  l.say('tally.title', { number: ref.number, name: ref.name }, 'b');
-  const max = Math.max(...r.histogram);
-  l.list((list) => {
-    scale.levels.forEach((_, i) => {
-      const count = r.histogram[i] ?? 0;
-      let line = `${count} ${bar(count, max)}`.trim();
-      if (view.ballots) {
-        const names = [...view.ballots.entries()].filter(([, lv]) => lv === i).map(([who]) => who);
-        if (names.length) line += ` (${names.join(', ')})`;
-      }
-      list.say('tally.line', { level: levelLabel(scale, i, lang), count: line }, 'li');
-    });
-  });
-  if (r.majorityGrade === null || r.gauge === null) l.say('tally.noProposal');
-  else {
-    const level = levelLabel(scale, r.majorityGrade, lang);
-    l.say('tally.proposed', { level }, 'b');
-    const shares = { level, above: percent(r.above, r.count, lang), below: percent(r.below, r.count, lang) };
-    l.say(r.gauge.sign === '+' ? 'tally.gaugePlus' : 'tally.gaugeMinus', shares);
-    l.say('tally.meanSpread', {
-      mean: formatNumber(Math.round((r.mean ?? 0) * 10) / 10, lang),
-      spread: r.spread ?? 0,
-    });
-    if (status.largeSpread) l.say('tally.largeSpread', {}, 'b');
-  }
-  l.say('tally.ballots', {
-    done: status.quorum.participating,
-    total: status.eligible.length,
-    voted: status.voted.length,
-    abstained: status.abstained.length,
-    recused: status.recused.length,
-  });
-  l.say(status.quorum.reached ? 'tally.quorumReached' : 'tally.quorumMissing', {
-    required: status.quorum.required,
-  });
-  if (view.decidedLevel !== null)
-    l.say('tally.decided', { level: levelLabel(scale, view.decidedLevel, lang) }, 'b');
-  return l.done();
-}
-
-export interface ProgressItem {
-  ref: DossierRef;
-  state: 'voted' | 'abstained' | 'recused' | 'missing' | 'decided';
-  level: number | null;
-  done: number;
-  total: number;
-}
-
-export function progressMessage(items: readonly ProgressItem[], scale: LevelScale, lang: string): Rendered {
-  const l = new Lines(lang);
-  if (items.length === 0) return l.say('tally.noDossiers').done();
-  const t = translator(lang, 'jury');
-  l.say('tally.progressTitle', {}, 'b');
-  l.list((list) => {
-    for (const item of items) {
-      const state =
-        item.state === 'voted'
-          ? t('tally.state.voted', { level: item.level === null ? '?' : levelLabel(scale, item.level, lang) })
-          : t(`tally.state.${item.state}`);
-      list.say(
-        'tally.progressLine',
-        { number: item.ref.number, name: item.ref.name, state, done: item.done, total: item.total },
-        'li',
-      );
-    }
-  });
-  return l.done();
-}
-
-function gaugeText(result: Ranked<DossierRef>['result'], scale: LevelScale, lang: string): string {
-  if (result.majorityGrade === null || result.gauge === null) return '—';
-  const t = translator(lang, 'jury');
-  return t('ranking.gauge', {
-    level: levelLabel(scale, result.majorityGrade, lang),
-    sign: result.gauge.sign === '+' ? '+' : '−',
-    share: percent(result.gauge.count, result.count, lang),
-  });
-}
-
-export function rankingMessage(
-  ranked: ReadonlyArray<Ranked<DossierRef>>,
-  scale: LevelScale,
-  lang: string,
-): Rendered {
-  const l = new Lines(lang);
-  if (ranked.length === 0) return l.say('tally.noDossiers').done();
-  l.say('ranking.title', { count: ranked.length }, 'b');
-  l.list((list) => {
-    for (const entry of ranked) {
-      const base = { rank: entry.rank, number: entry.item.number, name: entry.item.name };
-      if (entry.result.majorityGrade === null) list.say('ranking.noVotes', base, 'li');
-      else
-        list.say(
-          'ranking.line',
-          { ...base, grade: gaugeText(entry.result, scale, lang), votes: entry.result.count },
-          'li',
-        );
-    }
-  });
-  const explanations: Array<{ key: JuryKey; params: Params }> = [];
-  ranked.forEach((entry, i) => {
-    const previous = ranked[i - 1];
-    const against: Comparison | null = entry.againstPrevious;
-    if (!previous || !against || against.decidedBy === 'noVotes') return;
-    const pair = { a: previous.item.number, b: entry.item.number };
-    if (against.decidedBy === 'gauge') {
-      explanations.push({
-        key: 'ranking.byGauge',
-        params: {
-          ...pair,
-          ga: gaugeText(previous.result, scale, lang),
-          gb: gaugeText(entry.result, scale, lang),
-        },
-      });
-    } else if (against.decidedBy === 'majorityValue')
-      explanations.push({ key: 'ranking.byValue', params: pair });
-    else if (against.decidedBy === 'tie') explanations.push({ key: 'ranking.tie', params: pair });
-  });
-  l.say('ranking.howTitle', {}, 'b').say('ranking.how');
-  if (explanations.length) l.list((list) => explanations.forEach((e) => list.say(e.key, e.params, 'li')));
-  return l.done();
 }
 
 export interface DecisionView {
@@ -437,5 +312,5 @@ export function helpMessage(scale: LevelScale, lang: string): Rendered {
       list.say(key, {}, 'li');
     }
   });
-  return l.say('help.levels', { levels: levelsText(scale, lang) }).done();
+  return scaleLine(l, scale, lang).done();
 }

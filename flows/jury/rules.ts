@@ -1,5 +1,5 @@
-// Who may do what in the jury, and where a dossier stands: pure rules, so that the
-// handler only reads state, asks these functions, stores, then replies.
+// Who is who in the jury, the status of a dossier's ballots (quorum, majority
+// judgment), and the rules of decisions and corrections: pure functions.
 import { type Aggregate, aggregate, isLargeSpread } from './majority.ts';
 
 export interface Roster {
@@ -119,70 +119,13 @@ export function juryStatus(
 export type Refusal<R extends string> = { ok: true } | { ok: false; reason: R };
 const OK = { ok: true } as const;
 
-/** Dossier phase as the jury sees it. */
-export type Phase = 'review' | 'decided' | 'withdrawn';
-
-export type BallotRefusal = 'notJuror' | 'recused' | 'decided' | 'withdrawn' | 'secretBallot';
-
-/**
- * A vote or an abstention. In the shared jury room everyone reads the message, so
- * votes are taken there only when the campaign's votes are open.
- */
-export function checkBallot(
-  roles: Roles,
-  recused: boolean,
-  phase: Phase,
-  where: 'shared' | 'private',
-  openVotes: boolean,
-): Refusal<BallotRefusal> {
-  if (!roles.juror) return { ok: false, reason: 'notJuror' };
-  if (recused) return { ok: false, reason: 'recused' };
-  if (phase === 'decided') return { ok: false, reason: 'decided' };
-  if (phase === 'withdrawn') return { ok: false, reason: 'withdrawn' };
-  if (where === 'shared' && !openVotes) return { ok: false, reason: 'secretBallot' };
-  return OK;
-}
-
-export type RecusalRefusal = 'notJuror' | 'alreadyRecused' | 'decided';
-
-export function checkRecusal(roles: Roles, recused: boolean, phase: Phase): Refusal<RecusalRefusal> {
-  if (!roles.juror) return { ok: false, reason: 'notJuror' };
-  if (recused) return { ok: false, reason: 'alreadyRecused' };
-  if (phase === 'decided') return { ok: false, reason: 'decided' };
-  return OK;
-}
-
 export type ContributionRefusal = 'notMember' | 'recused';
 
-/** Questions to the candidate and proposed mentions: members, but not a recused juror. */
+/** Notes, questions to the candidate and proposed mentions: members, but not a recused juror. */
 export function checkContribution(roles: Roles, recused: boolean): Refusal<ContributionRefusal> {
   if (!isMember(roles)) return { ok: false, reason: 'notMember' };
   if (recused && !roles.organiser) return { ok: false, reason: 'recused' };
   return OK;
-}
-
-export type TallyRefusal = 'notMember' | 'recused' | 'notVotedYet';
-
-/**
- * Whether this person may read the tally of a dossier. Votes stay hidden from a juror
- * until they cast a ballot; a recused juror never reads it; organisers and the
- * president always may.
- */
-export function checkTallyReader(roles: Roles, userId: string, status: JuryStatus): Refusal<TallyRefusal> {
-  if (isDecider(roles)) return OK;
-  if (!roles.juror) return { ok: false, reason: 'notMember' };
-  if (status.recused.includes(userId)) return { ok: false, reason: 'recused' };
-  if (status.voted.includes(userId) || status.abstained.includes(userId)) return OK;
-  return { ok: false, reason: 'notVotedYet' };
-}
-
-/**
- * Whether the tally may be posted where every juror reads it: once every non-recused
- * juror has a ballot (nobody can be swayed any more), or when an organiser or the
- * president asks for it.
- */
-export function tallyMayBePublic(status: JuryStatus, askedByDecider: boolean): boolean {
-  return status.allVoted || askedByDecider;
 }
 
 export interface DecisionRecord {
@@ -201,21 +144,19 @@ export interface DecisionDraft {
   readonly message: string | null;
 }
 
-export type DecisionRefusal = 'notAllowed' | 'alreadyDecided' | 'withdrawn' | 'noQuorum' | 'reasonRequired';
+export type DecisionRefusal = 'notAllowed' | 'noQuorum' | 'reasonRequired';
 
 /**
  * A first decision: by an organiser or the president, once the quorum is reached; a
- * level other than the proposed one (the majority grade) needs a written reason.
+ * level other than the proposed one (the majority grade) needs a written reason. The
+ * dossier's phase (final, not decided, not withdrawn) is checked by the caller.
  */
 export function decide(
   roles: Roles,
-  phase: Phase,
   status: JuryStatus,
   draft: DecisionDraft,
 ): { ok: true; decision: DecisionRecord; proposed: number } | { ok: false; reason: DecisionRefusal } {
   if (!isDecider(roles)) return { ok: false, reason: 'notAllowed' };
-  if (phase === 'decided') return { ok: false, reason: 'alreadyDecided' };
-  if (phase === 'withdrawn') return { ok: false, reason: 'withdrawn' };
   const proposed = status.result.majorityGrade;
   if (!status.quorum.reached || proposed === null) return { ok: false, reason: 'noQuorum' };
   const level = draft.level ?? proposed;

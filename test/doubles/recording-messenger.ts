@@ -114,6 +114,13 @@ export class RecordingMessenger implements Messenger {
     return [...atCreation, ...this.invites.filter((i) => i.roomId === roomId).map((i) => i.userId)];
   }
 
+  /** Display names the test gave people (none by default). */
+  readonly displayNames = new Map<string, string>();
+
+  async displayName(userId: string): Promise<string | null> {
+    return this.displayNames.get(userId) ?? null;
+  }
+
   async isEncrypted(): Promise<boolean> {
     return false;
   }

@@ -30,6 +30,7 @@ import {
 } from './candidate.ts';
 import { type MatrixEvent, Person, type ReceivedMessage, registerUser } from './people.ts';
 import { endBotRun } from './teardown.ts';
+import { recordDecision } from '../doubles/jury-records.ts';
 
 const DAY = 86_400_000;
 const CROWD = 30;
@@ -328,7 +329,7 @@ describe('the organisers console', () => {
 
   it('publishes the results: the decision to its room, the palmarès to the public room, open data', async () => {
     const leaCandidacy = await candidacyOf(leaRoom);
-    await storage.jury.decide({
+    await recordDecision(storage, {
       candidacyId: leaCandidacy.id,
       campaignId: 'tnl-e2e',
       level: '3',

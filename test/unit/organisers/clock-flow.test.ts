@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Harness, JURORS, ORG_ROOM, PUBLIC_ROOM, addCandidacy, createHarness } from './harness.ts';
+import { recordDecision } from '../../doubles/jury-records.ts';
 
 const CLOSES = '2026-10-19T16:00:00Z'; // 18:00 in Paris
 
@@ -94,7 +95,7 @@ describe('the clock', () => {
     const draft = await addCandidacy(h, 'tnl-2026', { name: 'Brest' });
     h.clock.set(at(CLOSES, DAY));
     await h.idle();
-    await h.storage.jury.decide({
+    await recordDecision(h.storage, {
       candidacyId: gold.id,
       campaignId: 'tnl-2026',
       level: 'or',
@@ -102,7 +103,7 @@ describe('the clock', () => {
       message: 'Bravo <i>!</i>',
       by: JURORS[0] as string,
     });
-    await h.storage.jury.decide({
+    await recordDecision(h.storage, {
       candidacyId: bronze.id,
       campaignId: 'tnl-2026',
       level: 'bronze',

@@ -8,6 +8,7 @@ import {
   addCandidacy,
   createHarness,
 } from './harness.ts';
+import { recordVote } from '../../doubles/jury-records.ts';
 
 const CREATE =
   '!campagne créer 2026 "Label TNL 2026" questionnaire=orga-fixture ouverture=2026-09-19 09:00 clôture=2026-10-19 18:00 jury=2026-11-30 niveaux=badge,bronze,argent,or relances=7j,2j';
@@ -183,8 +184,8 @@ describe('organisers console: campaigns', () => {
       answers: FULL_ANSWERS,
       status: 'submitted',
     });
-    await h.storage.jury.castVote({ candidacyId: done.id, juror: JURORS[0] as string, level: 'or' });
-    await h.storage.jury.castVote({ candidacyId: done.id, juror: JURORS[1] as string, level: 'argent' });
+    await recordVote(h.storage, { candidacyId: done.id, juror: JURORS[0] as string, level: 'or' });
+    await recordVote(h.storage, { candidacyId: done.id, juror: JURORS[1] as string, level: 'argent' });
     h.clock.set('2026-10-16T08:00:00Z');
     h.replies();
     await h.say('!statut');

@@ -9,6 +9,7 @@ import { guardFormula } from '../../../bot/exports/csv.ts';
 import { RESULT_COLUMNS } from '../../../bot/exports/results.ts';
 import { candidaciesExportSchema, jsonSchemas, resultsExportSchema } from '../../../bot/exports/schemas.ts';
 import { FULL_ANSWERS, type Harness, JURORS, QUESTIONNAIRE, addCandidacy, createHarness } from './harness.ts';
+import { recordDecision } from '../../doubles/jury-records.ts';
 
 const BOM = '\uFEFF';
 
@@ -204,7 +205,7 @@ describe('exports', () => {
       ok: false,
       reason: 'notPublished',
     });
-    await h.storage.jury.decide({
+    await recordDecision(h.storage, {
       candidacyId: a.id,
       campaignId: 'tnl-2026',
       level: 'or',
@@ -212,7 +213,7 @@ describe('exports', () => {
       message: '',
       by: JURORS[0] as string,
     });
-    await h.storage.jury.decide({
+    await recordDecision(h.storage, {
       candidacyId: b.id,
       campaignId: 'tnl-2026',
       level: 'bronze',

@@ -136,6 +136,9 @@ export function createHarness(options: HarnessOptions = {}): Harness {
           synced.push('sync');
         },
         async relayCandidateReply() {},
+        async hasWaitingQuestion() {
+          return false;
+        },
       },
     },
   };

@@ -1,0 +1,387 @@
+// The jury's decision function, on the candidate side's shape: a parsed command, the
+// person's roles, the place, a typed dossier snapshot in; one storage change (or none)
+// and the reply intents out. No Matrix, no database: bot/jury/ loads the snapshot,
+// writes the change in one conditional update with the Matrix event id, then renders
+// and sends the replies.
+//
+//   const outcome = decideCommand({ command, actor, place, inThread, dossier, jury });
+//   if (outcome.change) record = applyChange(record, outcome.change, { at, eventId });
+//
+// What a person may see is asked of secrecy.ts, never decided here by hand.
+import { z } from 'zod';
+import type { DraftFields, JuryCommand } from './commands.ts';
+import { phaseOf, type Phase } from './phase.ts';
+import { ballotOf, type JuryChange, type JuryRecord } from './record.ts';
+import {
+  checkContribution,
+  correct,
+  decide,
+  type JuryPolicy,
+  type JuryStatus,
+  juryStatus,
+  type Roster,
+  type Ballot,
+} from './rules.ts';
+import { type LevelScale, levelIndex } from './scale.ts';
+import { type JuryPlace, maySee, mayShow, type Reader, type SecrecyFacts } from './secrecy.ts';
+
+/** A dossier as a command sees it: the jury record and the few candidacy and campaign facts it needs. */
+export interface DossierSnapshot {
+  readonly record: JuryRecord;
+  readonly name: string;
+  readonly candidacyStatus: string;
+  readonly closesAt: Date;
+  readonly openVotes: boolean;
+  readonly scale: LevelScale;
+}
+
+export interface JurySettings {
+  readonly roster: Roster;
+  readonly policy: JuryPolicy;
+  readonly now: Date;
+  /** Who reads the organisers' room (with their roles). */
+  readonly organisersRoom: readonly Reader[];
+}
+
+/** Where a reply goes: where the command was typed, the dossier's thread, the actor's ballot room, the organisers' room. */
+export type Destination = 'here' | 'thread' | 'ownBallot' | 'organisers';
+
+type Params = Record<string, string | number>;
+
+/** A message to render (bot/render/jury.ts), from the dossier as stored after the change. */
+export type JuryMessage =
+  | { readonly kind: 'say'; readonly key: string; readonly params: Params }
+  | { readonly kind: 'voteRecorded'; readonly level: number | null; readonly before: number | null }
+  | { readonly kind: 'tally'; readonly complete: boolean; readonly ballots: boolean }
+  | { readonly kind: 'notes' }
+  | { readonly kind: 'decision' }
+  | { readonly kind: 'help' };
+
+export interface JuryReply {
+  readonly to: Destination;
+  readonly message: JuryMessage;
+  /** Unique among one command's replies: part of the send's idempotency key. */
+  readonly key: string;
+}
+
+export interface Outcome {
+  readonly change: JuryChange | null;
+  readonly replies: readonly JuryReply[];
+}
+
+export interface CommandInput {
+  readonly command: Exclude<JuryCommand, { name: 'help' | 'remind' }>;
+  readonly actor: Reader;
+  readonly place: Exclude<JuryPlace, 'organisers'>;
+  readonly dossier: DossierSnapshot;
+  readonly jury: JurySettings;
+}
+
+/** The jury's status of a dossier: eligible jurors, ballots, quorum, the majority judgment. */
+export function statusOf(record: JuryRecord, scale: LevelScale, roster: Roster, policy: JuryPolicy): JuryStatus {
+  const ballots = new Map<string, Ballot>();
+  const recused = new Set<string>();
+  for (const b of record.ballots) {
+    if (b.status === 'recused') recused.add(b.juror);
+    else if (b.status === 'abstained') ballots.set(b.juror, { kind: 'abstain' });
+    else if (b.level !== null) {
+      const level = levelIndex(scale, b.level);
+      if (level !== null) ballots.set(b.juror, { kind: 'level', level });
+    }
+  }
+  return juryStatus(roster, { ballots, recused }, scale.levels.length, policy);
+}
+
+export function secrecyFacts(status: JuryStatus, record: JuryRecord, openVotes: boolean): SecrecyFacts {
+  return {
+    recused: status.recused,
+    cast: [...status.voted, ...status.abstained],
+    allCast: status.allVoted,
+    decided: record.decision !== null,
+    openVotes,
+  };
+}
+
+export function phaseOfDossier(dossier: DossierSnapshot, now: Date): Phase {
+  return phaseOf({
+    candidacyStatus: dossier.candidacyStatus,
+    closesAt: dossier.closesAt,
+    now,
+    decided: dossier.record.decision !== null,
+  });
+}
+
+const say = (to: Destination, key: string, params: Params = {}, replyKey = 'reply'): JuryReply => ({
+  to,
+  message: { kind: 'say', key, params },
+  key: replyKey,
+});
+
+export function decideCommand(input: CommandInput): Outcome {
+  const { command, actor, place, dossier, jury } = input;
+  const { record } = dossier;
+  const status = statusOf(record, dossier.scale, jury.roster, jury.policy);
+  const facts = secrecyFacts(status, record, dossier.openVotes);
+  const phase = phaseOfDossier(dossier, jury.now);
+  const recused = status.recused.includes(actor.userId);
+  const base = { number: record.number, name: dossier.name };
+  const refuse = (key: string, params: Params = {}): Outcome => ({
+    change: null,
+    replies: [say('here', key, { ...base, ...params })],
+  });
+  const closing = { date: dossier.closesAt.toISOString() };
+
+  switch (command.name) {
+    case 'vote':
+    case 'abstain': {
+      if (!actor.roles.juror) return refuse('refusal.notJuror');
+      if (place !== 'ballot') return refuse('refusal.secretBallot');
+      if (recused) return refuse('refusal.recused');
+      if (phase === 'decided') return refuse('refusal.decided', { level: decidedLevel(dossier) });
+      if (phase === 'withdrawn') return refuse('refusal.withdrawn');
+      if (phase === 'provisional') return refuse('refusal.provisional', closing);
+      const level = command.name === 'vote' ? (dossier.scale.levels[command.level]?.id ?? null) : null;
+      const previous = ballotOf(record, actor.userId);
+      const before = previous?.status === 'voted' && previous.level ? levelIndex(dossier.scale, previous.level) : null;
+      const index = command.name === 'vote' ? command.level : null;
+      const change: JuryChange = { kind: 'ballot', juror: actor.userId, level };
+      const replies: JuryReply[] = [
+        { to: 'here', message: { kind: 'voteRecorded', level: index, before }, key: 'reply' },
+      ];
+      return { change, replies: [...replies, ...completeTally(dossier, jury, change)] };
+    }
+    case 'recuse': {
+      if (!actor.roles.juror) return refuse('refusal.notJuror');
+      if (recused) return refuse('refusal.alreadyRecused');
+      if (phase === 'decided') return refuse('refusal.decided', { level: decidedLevel(dossier) });
+      const change: JuryChange = { kind: 'recusal', juror: actor.userId, reason: command.text || null };
+      return {
+        change,
+        replies: [
+          say('here', 'recusal.recorded', base),
+          say('thread', 'recusal.announced', { ...base, juror: actor.userId }, 'announce'),
+          ...completeTally(dossier, jury, change),
+        ],
+      };
+    }
+    case 'note': {
+      if (!checkContribution(actor.roles, recused).ok) return refuse('refusal.recused');
+      return {
+        change: { kind: 'note', noteKind: 'note', author: actor.userId, text: command.text },
+        replies: [say('here', 'note.recorded', base)],
+      };
+    }
+    case 'notes': {
+      if (!checkContribution(actor.roles, recused).ok) return refuse('refusal.recused');
+      if (maySee(actor, 'notes', place, facts)) return { change: null, replies: [{ to: 'here', message: { kind: 'notes' }, key: 'reply' }] };
+      // The shared room is read by a juror recused on this dossier: privately instead.
+      return privately(actor, { kind: 'notes' }, 'note.sentPrivately', base, jury, facts, 'notes');
+    }
+    case 'mention': {
+      if (!checkContribution(actor.roles, recused).ok) return refuse('refusal.recused');
+      return {
+        change: { kind: 'note', noteKind: 'mention', author: actor.userId, text: command.text },
+        replies: published(say('thread', 'mention.proposed', { ...base, author: actor.userId, mention: command.text })),
+      };
+    }
+    case 'question': {
+      if (!checkContribution(actor.roles, recused).ok) return refuse('refusal.recused');
+      const number = record.questions.length + 1;
+      return {
+        change: { kind: 'question', author: actor.userId, text: command.text },
+        replies: published(say('thread', 'question.sent', { ...base, question: number, text: command.text })),
+      };
+    }
+    case 'tally':
+      return tally(input, status, facts);
+    case 'decide':
+      return decision(input, status, facts, phase, command.draft);
+    case 'correct':
+      return correction(input, status, command.draft);
+  }
+}
+
+/** A message for the thread, echoed where the command was typed (the bot skips the echo when that is the thread). */
+function published(reply: JuryReply): JuryReply[] {
+  return [reply, { ...reply, to: 'here', key: 'echo' }];
+}
+
+/** Once a ballot or recusal makes the jury complete, the tally goes to the thread for all. */
+function completeTally(dossier: DossierSnapshot, jury: JurySettings, change: JuryChange): JuryReply[] {
+  const after = { ...dossier.record, ballots: withBallot(dossier.record, change) };
+  const status = statusOf(after, dossier.scale, jury.roster, jury.policy);
+  if (!status.allVoted || after.decision) return [];
+  const facts = secrecyFacts(status, after, dossier.openVotes);
+  // The signature makes each distinct complete tally one send (a changed vote posts it again).
+  const signature = after.ballots.map((b) => `${b.juror}=${b.status}:${b.level ?? ''}`).join(',');
+  return [
+    {
+      to: 'thread',
+      message: { kind: 'tally', complete: true, ballots: facts.openVotes },
+      key: `tally:${hash(signature)}`,
+    },
+  ];
+}
+
+function withBallot(record: JuryRecord, change: JuryChange): JuryRecord['ballots'] {
+  if (change.kind !== 'ballot' && change.kind !== 'recusal') return record.ballots;
+  const status = change.kind === 'recusal' ? 'recused' : change.level === null ? 'abstained' : 'voted';
+  const level = change.kind === 'ballot' ? change.level : null;
+  const others = record.ballots.filter((b) => b.juror !== change.juror);
+  return [...others, { juror: change.juror, status, level, reason: null, at: new Date(0), eventId: null, history: [] }];
+}
+
+/** A short, stable hash (FNV-1a) for idempotency keys: not for security. */
+function hash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16);
+}
+
+/** A reply the place may not show: to the actor's ballot room (a juror) or the organisers' room. */
+function privately(
+  actor: Reader,
+  message: JuryMessage,
+  ackKey: string,
+  params: Params,
+  jury: JurySettings,
+  facts: SecrecyFacts,
+  info: 'notes' | 'distribution',
+): Outcome {
+  if (actor.roles.juror && maySee(actor, info, 'ballot', facts)) {
+    return { change: null, replies: [{ to: 'ownBallot', message, key: 'private' }, say('here', ackKey, { ...params, where: 'ballot' })] };
+  }
+  if (actor.roles.organiser && mayShow(jury.organisersRoom, info, 'organisers', facts)) {
+    return {
+      change: null,
+      replies: [{ to: 'organisers', message, key: 'private' }, say('here', ackKey, { ...params, where: 'organisers' })],
+    };
+  }
+  return { change: null, replies: [say('here', 'refusal.notEntitled', params)] };
+}
+
+function tally(input: CommandInput, status: JuryStatus, facts: SecrecyFacts): Outcome {
+  const { actor, place, dossier, jury } = input;
+  const base = { number: dossier.record.number, name: dossier.name };
+  const progress = { ...base, done: status.quorum.participating, total: status.eligible.length };
+  const recused = status.recused.includes(actor.userId);
+  const message: JuryMessage = {
+    kind: 'tally',
+    complete: false,
+    ballots: maySee(actor, 'ballots', place, facts),
+  };
+  if (maySee(actor, 'distribution', place, facts)) return { change: null, replies: [{ to: 'here', message, key: 'reply' }] };
+  if (actor.roles.juror && recused) return { change: null, replies: [say('here', 'refusal.recused', base)] };
+  if (actor.roles.juror && !facts.cast.includes(actor.userId))
+    return { change: null, replies: [say('here', 'refusal.notVotedYet', progress)] };
+  // Entitled, but not in this place (the shared room before every juror has a ballot).
+  const outcome = privately(actor, { ...message, ballots: facts.openVotes }, 'tally.sentPrivately', progress, jury, facts, 'distribution');
+  return outcome;
+}
+
+function decidedLevel(dossier: DossierSnapshot): number {
+  const id = dossier.record.decision?.level;
+  return id === undefined ? 0 : (levelIndex(dossier.scale, id) ?? 0);
+}
+
+function decision(
+  input: CommandInput,
+  status: JuryStatus,
+  facts: SecrecyFacts,
+  phase: Phase,
+  draft: DraftFields,
+): Outcome {
+  const { actor, place, dossier } = input;
+  const { record, scale } = dossier;
+  const base = { number: record.number, name: dossier.name };
+  const refuse = (key: string, params: Params = {}): Outcome => ({
+    change: null,
+    replies: [say('here', key, { ...base, ...params })],
+  });
+  if (!(actor.roles.organiser || actor.roles.president)) return refuse('decision.refusal.notAllowed');
+  if (phase === 'decided') return refuse('decision.refusal.alreadyDecided', { level: decidedLevel(dossier) });
+  if (phase === 'withdrawn') return refuse('decision.refusal.withdrawn');
+  if (phase === 'provisional') return refuse('decision.refusal.provisional', { date: dossier.closesAt.toISOString() });
+  if (actor.roles.juror && status.recused.includes(actor.userId)) return refuse('refusal.recused');
+  if (actor.roles.juror && !facts.cast.includes(actor.userId)) return refuse('decision.refusal.castFirst');
+  const result = decide(actor.roles, status, draft);
+  if (!result.ok) {
+    const params: Params = {
+      done: status.quorum.participating,
+      required: status.quorum.required,
+      level: draft.level ?? 0,
+    };
+    // Saying "differs from the proposed level N" reveals the distribution: only where it may be seen.
+    if (result.reason === 'reasonRequired') {
+      const proposed = status.result.majorityGrade ?? 0;
+      return maySee(actor, 'distribution', place, facts)
+        ? refuse('decision.refusal.reasonRequired', { ...params, proposed })
+        : refuse('decision.refusal.reasonRequiredHidden', params);
+    }
+    return refuse(`decision.refusal.${result.reason}`, params);
+  }
+  const { decision: d } = result;
+  return {
+    change: {
+      kind: 'decision',
+      level: scale.levels[d.level]?.id ?? String(d.level + 1),
+      reason: d.reason,
+      mentions: d.mentions,
+      message: d.message ?? '',
+      by: actor.userId,
+    },
+    // The thread gets the decision as a follow-up of the stored record (decisionPosted).
+    replies: [{ to: 'here', message: { kind: 'decision' }, key: 'echo' }],
+  };
+}
+
+function correction(input: CommandInput, status: JuryStatus, draft: DraftFields): Outcome {
+  const { actor, dossier } = input;
+  const { record, scale } = dossier;
+  const base = { number: record.number, name: dossier.name };
+  const current = record.decision
+    ? {
+        level: levelIndex(scale, record.decision.level) ?? 0,
+        reason: record.decision.reason,
+        mentions: record.decision.mentions,
+        message: record.decision.message || null,
+      }
+    : null;
+  void status;
+  const result = correct(actor.roles, current, draft);
+  if (!result.ok) {
+    const key = result.reason === 'reasonRequired' ? 'decision.refusal.correctionReason' : `decision.refusal.${result.reason}`;
+    return { change: null, replies: [say('here', key, base)] };
+  }
+  const d = result.decision;
+  return {
+    change: {
+      kind: 'correction',
+      level: scale.levels[d.level]?.id ?? record.decision?.level ?? '1',
+      mentions: d.mentions,
+      message: d.message ?? '',
+      reason: result.reason,
+      by: actor.userId,
+    },
+    replies: [{ to: 'here', message: { kind: 'decision' }, key: 'echo' }],
+  };
+}
+
+const paramsSchema = z.record(z.string(), z.union([z.string(), z.number()]));
+
+/** The stored shape of a reply (a record's outbox), checked when read back. */
+export const juryReplySchema: z.ZodType<JuryReply> = z.object({
+  to: z.enum(['here', 'thread', 'ownBallot', 'organisers']),
+  key: z.string(),
+  message: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('say'), key: z.string(), params: paramsSchema }),
+    z.object({ kind: z.literal('voteRecorded'), level: z.number().nullable(), before: z.number().nullable() }),
+    z.object({ kind: z.literal('tally'), complete: z.boolean(), ballots: z.boolean() }),
+    z.object({ kind: z.literal('notes') }),
+    z.object({ kind: z.literal('decision') }),
+    z.object({ kind: z.literal('help') }),
+  ]),
+});
