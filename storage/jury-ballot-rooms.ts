@@ -84,7 +84,10 @@ export class BallotRoomStore implements BallotRoomRepository {
   }
 
   async markWelcomed(juror: string, at?: Date): Promise<void> {
-    await this.#rooms.updateOne({ _id: juror, welcomedAt: null }, { $set: { welcomedAt: at ?? this.#now() } });
+    await this.#rooms.updateOne(
+      { _id: juror, welcomedAt: null },
+      { $set: { welcomedAt: at ?? this.#now() } },
+    );
   }
 
   async list(): Promise<BallotRoom[]> {

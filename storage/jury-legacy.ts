@@ -36,7 +36,8 @@ export async function foldLegacyJury(collection: (name: string) => DocCollection
   for (const old of legacy) {
     const candidacyId = old._id;
     const campaignId = str(old.campaignId) ?? '';
-    const table = value.get(`jury:numbers:${campaignId}`) as { byCandidacy?: Record<string, number> } | undefined;
+    const table = value.get(`jury:numbers:${campaignId}`) as
+      { byCandidacy?: Record<string, number> } | undefined;
     const number = table?.byCandidacy?.[candidacyId] ?? (await nextNumber(dossiers, campaignId));
     const ballots = (await all(votes, { candidacyId })).map((v) => ({
       juror: String(v.juror),
@@ -47,7 +48,9 @@ export async function foldLegacyJury(collection: (name: string) => DocCollection
       eventId: (v.history as Array<{ eventId?: string | null }> | undefined)?.at(-1)?.eventId ?? null,
       history: (v.history as unknown[] | undefined) ?? [],
     }));
-    const eventIds = (await all(votes, { candidacyId })).flatMap((v) => (v.eventIds as string[] | undefined) ?? []);
+    const eventIds = (await all(votes, { candidacyId })).flatMap(
+      (v) => (v.eventIds as string[] | undefined) ?? [],
+    );
     const noteDocs = await all(notes, { candidacyId });
     noteDocs.sort((a, b) => (date(a.at)?.getTime() ?? 0) - (date(b.at)?.getTime() ?? 0));
     const questions = noteDocs
@@ -77,7 +80,13 @@ export async function foldLegacyJury(collection: (name: string) => DocCollection
       });
     const kept = noteDocs
       .filter((n) => n.kind === 'note' || n.kind === 'mention')
-      .map((n) => ({ id: n._id, kind: n.kind, author: String(n.author), text: String(n.text), at: date(n.at) ?? new Date(0) }));
+      .map((n) => ({
+        id: n._id,
+        kind: n.kind,
+        author: String(n.author),
+        text: String(n.text),
+        at: date(n.at) ?? new Date(0),
+      }));
     const d = await decisions.findOne({ _id: candidacyId });
     const decision = d
       ? {

@@ -57,7 +57,12 @@ export class JuryReminderStore implements JuryReminderRepository {
   async record(key: string, jurors: readonly string[], at?: Date): Promise<boolean> {
     const v = checkInput(recordInput, { key, jurors: [...jurors], at }, 'jury reminder');
     try {
-      await this.#reminders.insertOne({ _id: v.key, schemaVersion: 1, at: v.at ?? this.#now(), jurors: v.jurors });
+      await this.#reminders.insertOne({
+        _id: v.key,
+        schemaVersion: 1,
+        at: v.at ?? this.#now(),
+        jurors: v.jurors,
+      });
       return true;
     } catch (error) {
       if (error instanceof DuplicateError && error.constraint === CONSTRAINTS.id) return false;

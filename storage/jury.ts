@@ -5,7 +5,14 @@
 // command is applied exactly once, its event id recorded with its effect.
 import { z } from 'zod';
 import { type JuryDecision, type JuryRecord, newRecord } from '../flows/jury/record.ts';
-import { checkInput, dateSchema, type DocumentKind, jsonValueSchema, nonEmpty, readDocument } from './documents.ts';
+import {
+  checkInput,
+  dateSchema,
+  type DocumentKind,
+  jsonValueSchema,
+  nonEmpty,
+  readDocument,
+} from './documents.ts';
 import { CONSTRAINTS, ConflictError, DuplicateError, NotFoundError } from './errors.ts';
 import type { DocCollection, Filter, IndexSpec, RawDoc } from './port.ts';
 
@@ -164,7 +171,9 @@ function docFrom(record: JuryRecord): RawDoc {
 }
 
 function decisionOf(record: JuryRecord): Decision | null {
-  return record.decision ? { ...record.decision, candidacyId: record.candidacyId, campaignId: record.campaignId } : null;
+  return record.decision
+    ? { ...record.decision, candidacyId: record.candidacyId, campaignId: record.campaignId }
+    : null;
 }
 
 export class JuryStore implements JuryRepository {
@@ -181,14 +190,25 @@ export class JuryStore implements JuryRepository {
     return raw ? recordFrom(readDocument(juryRecordKind, raw).value) : null;
   }
 
-  async open(input: { candidacyId: string; campaignId: string; roomId: string; at?: Date }): Promise<JuryRecord> {
+  async open(input: {
+    candidacyId: string;
+    campaignId: string;
+    roomId: string;
+    at?: Date;
+  }): Promise<JuryRecord> {
     const v = checkInput(openInput, input, 'jury dossier');
     const existing = await this.get(v.candidacyId);
     if (existing) return existing;
     const at = v.at ?? this.#now();
     for (let attempt = 0; ; attempt += 1) {
       const last = await this.#lastNumber(v.campaignId);
-      const record = newRecord({ candidacyId: v.candidacyId, campaignId: v.campaignId, number: last + 1, roomId: v.roomId, at });
+      const record = newRecord({
+        candidacyId: v.candidacyId,
+        campaignId: v.campaignId,
+        number: last + 1,
+        roomId: v.roomId,
+        at,
+      });
       try {
         await this.#dossiers.insertOne(docFrom(record));
         return record;
@@ -251,11 +271,16 @@ export class JuryStore implements JuryRepository {
 
   async listDecisions(campaignId: string): Promise<Decision[]> {
     const out: Decision[] = [];
-    for await (const raw of this.#dossiers.find({ campaignId, decision: { $ne: null } }, { sort: { number: 1 } })) {
+    for await (const raw of this.#dossiers.find(
+      { campaignId, decision: { $ne: null } },
+      { sort: { number: 1 } },
+    )) {
       const decision = decisionOf(recordFrom(readDocument(juryRecordKind, raw).value));
       if (decision) out.push(decision);
     }
-    return out.sort((a, b) => a.decidedAt.getTime() - b.decidedAt.getTime() || a.candidacyId.localeCompare(b.candidacyId));
+    return out.sort(
+      (a, b) => a.decidedAt.getTime() - b.decidedAt.getTime() || a.candidacyId.localeCompare(b.candidacyId),
+    );
   }
 
   async markPublished(candidacyId: string, at?: Date): Promise<boolean> {

@@ -44,7 +44,10 @@ export class BallotRooms {
     return this.lock.run(juror, async () => {
       let room = await this.storage.ballotRooms.get(juror);
       if (!room) {
-        const roomId = await this.messenger.createRoom({ name: await this.options.roomName(juror), invite: [] });
+        const roomId = await this.messenger.createRoom({
+          name: await this.options.roomName(juror),
+          invite: [],
+        });
         // Registered before the juror is invited, so their first event is routed here.
         await this.storage.botState.registerRoom(roomId, { kind: 'ballot', userId: juror });
         room = (await this.storage.ballotRooms.record(juror, roomId)).room;

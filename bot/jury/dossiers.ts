@@ -123,7 +123,9 @@ export class JuryDossiers {
     for (let attempt = 1; ; attempt += 1) {
       const next = applyChange(current, change, { at: this.now(), eventId: options.eventId ?? null });
       const withOutbox =
-        options.outbox && options.eventId ? { ...next, outbox: { eventId: options.eventId, replies: options.outbox } } : next;
+        options.outbox && options.eventId
+          ? { ...next, outbox: { eventId: options.eventId, replies: options.outbox } }
+          : next;
       try {
         return await this.storage.jury.save(withOutbox, current.version);
       } catch (error) {

@@ -43,6 +43,7 @@ export interface HandlerContext {
   settings(): JurySettings;
   campaigns(): Promise<Campaign[]>;
   languageOf(userId: string): Promise<string>;
+  warn(data: Record<string, unknown>, message: string): void;
 }
 
 /** Where a command was typed. */
@@ -122,7 +123,8 @@ export class JuryHandler implements RoomHandler {
   ): Promise<void> {
     if (command.name === 'help') return this.send(place, render.helpMessage(scale, place.lang));
     const inThread = place.threadRoot !== null && !place.ballotOwner;
-    if (command.name === 'tally' && command.dossier === null && !inThread) return this.overview(place, actor, campaigns);
+    if (command.name === 'tally' && command.dossier === null && !inThread)
+      return this.overview(place, actor, campaigns);
     if (command.name === 'remind' && command.dossier === null && !inThread) {
       const reminded = await this.c.reminders.remindJurors({ key: `manual:${event.event_id}` });
       if (reminded.length === 0 || place.ballotOwner) await this.say(place, 'remind.nothing');
@@ -130,7 +132,8 @@ export class JuryHandler implements RoomHandler {
     }
     const record = await this.findDossier(place, command.dossier, campaigns);
     if (record === 'none') return this.say(place, 'refusal.noDossier');
-    if (record === 'unknown') return this.say(place, 'refusal.unknownDossier', { number: command.dossier ?? 0 });
+    if (record === 'unknown')
+      return this.say(place, 'refusal.unknownDossier', { number: command.dossier ?? 0 });
     if (command.name === 'remind') {
       const reminded = await this.c.reminders.remindJurors({
         candidacyId: record.candidacyId,
@@ -146,8 +149,9 @@ export class JuryHandler implements RoomHandler {
       if (hasApplied(dossier.record, place.eventId)) {
         // Delivered again (restart): the change is stored; make sure its replies went out.
         const outbox = dossier.record.outbox;
-        if (outbox?.eventId === place.eventId) await this.sendReplies(parseOutbox(outbox.replies), dossier, place);
-        return this.c.poster.sync(dossier.record.candidacyId);
+        if (outbox?.eventId === place.eventId)
+          await this.sendReplies(parseOutbox(outbox.replies), dossier, place);
+        return this.finish(dossier.record.candidacyId);
       }
       const outcome = decideCommand({
         command,
@@ -172,11 +176,28 @@ export class JuryHandler implements RoomHandler {
       }
       await this.sendReplies(outcome.replies, dossier, place);
       // A question to relay, a decision to post in the thread: from the stored record.
-      if (outcome.change.kind === 'question' || outcome.change.kind === 'decision' || outcome.change.kind === 'correction')
-        await this.c.poster.sync(dossier.record.candidacyId);
+      if (
+        outcome.change.kind === 'question' ||
+        outcome.change.kind === 'decision' ||
+        outcome.change.kind === 'correction'
+      )
+        await this.finish(dossier.record.candidacyId);
       return;
     }
     return this.say(place, 'refusal.unknownDossier', { number: command.dossier ?? 0 });
+  }
+
+  /**
+   * What a stored command still owes (a question to relay, a decision to post). The
+   * command is done and answered: a failure here is logged, not reported as a failed
+   * command, and the next sync or start-up finishes it.
+   */
+  private async finish(candidacyId: string): Promise<void> {
+    try {
+      await this.c.poster.sync(candidacyId);
+    } catch (error) {
+      this.c.warn({ candidacyId, err: error }, 'jury: follow-up of a stored command failed');
+    }
   }
 
   /** The dossier a command is about: its #number (in the jury's campaigns, newest first), else the thread it was typed in. */
@@ -208,18 +229,29 @@ export class JuryHandler implements RoomHandler {
       return this.send(place, overviewMessage(shown, scale, closing, place.lang));
     }
     const readers = await this.juryRoomReaders();
-    const result = ranking(dossiers, place.ballotOwner ? [actor] : readers, place.ballotOwner ? 'ballot' : 'jury', settings);
+    const result = ranking(
+      dossiers,
+      place.ballotOwner ? [actor] : readers,
+      place.ballotOwner ? 'ballot' : 'jury',
+      settings,
+    );
     return this.send(place, rankingMessage(result, scale, place.lang));
   }
 
   /** Who reads the shared jury room: the jurors and the organisers. */
   private async juryRoomReaders(): Promise<Reader[]> {
     const { roster } = this.c.settings();
-    const ids = [...new Set([...roster.jurors, ...(roster.president ? [roster.president] : []), ...roster.organisers])];
+    const ids = [
+      ...new Set([...roster.jurors, ...(roster.president ? [roster.president] : []), ...roster.organisers]),
+    ];
     return ids.map((userId) => ({ userId, roles: rolesOf(roster, userId) }));
   }
 
-  private async sendReplies(replies: readonly JuryReply[], dossier: LoadedDossier, place: Place): Promise<void> {
+  private async sendReplies(
+    replies: readonly JuryReply[],
+    dossier: LoadedDossier,
+    place: Place,
+  ): Promise<void> {
     const root = dossier.record.post.rootEventId;
     for (const reply of replies) {
       let roomId: string;
@@ -245,9 +277,16 @@ export class JuryHandler implements RoomHandler {
           roomId = this.c.organisersRoom;
           break;
       }
-      const params = reply.message.kind === 'say' && reply.message.key === 'refusal.secretBallot'
-        ? { ...reply.message, params: { ...reply.message.params, room: `https://matrix.to/#/${await this.c.ballotRooms.roomOf(place.sender)}` } }
-        : reply.message;
+      const params =
+        reply.message.kind === 'say' && reply.message.key === 'refusal.secretBallot'
+          ? {
+              ...reply.message,
+              params: {
+                ...reply.message.params,
+                room: `https://matrix.to/#/${await this.c.ballotRooms.roomOf(place.sender)}`,
+              },
+            }
+          : reply.message;
       const message = renderReply(params, dossier, this.c.replyContext, lang);
       await this.c.messenger.send(
         roomId,

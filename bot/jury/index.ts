@@ -44,7 +44,11 @@ export class JuryService implements JuryPort {
     this.catalog = catalog;
     const lang = ctx.config.bot.defaultLanguage;
     const now = () => ctx.clock.now();
-    this.dossiers = new JuryDossiers(ctx.storage, catalog, { lang, openVotes: ctx.config.jury.openVotes, now });
+    this.dossiers = new JuryDossiers(ctx.storage, catalog, {
+      lang,
+      openVotes: ctx.config.jury.openVotes,
+      now,
+    });
     const languageOf = (userId: string) => this.languageOf(userId);
     this.ballotRooms = new BallotRooms(ctx.storage, ctx.messenger, {
       roomName: async (juror) =>
@@ -85,6 +89,7 @@ export class JuryService implements JuryPort {
       replyContext: { roster: this.roster, policy: this.policy, timeZone: ctx.config.timeZone },
       settings,
       campaigns: () => this.campaigns(),
+      warn: (data, message) => ctx.logger.warn(data, message),
     });
   }
 
@@ -187,7 +192,12 @@ export class JuryService implements JuryPort {
     );
   }
 
-  async relayCandidateReply(candidacyId: string, sender: string, text: string, eventId: string): Promise<void> {
+  async relayCandidateReply(
+    candidacyId: string,
+    sender: string,
+    text: string,
+    eventId: string,
+  ): Promise<void> {
     const stored = await this.dossiers.lock.run(candidacyId, async () => {
       const record = await this.ctx.storage.jury.get(candidacyId);
       if (!record) return false;

@@ -153,7 +153,12 @@ export class DossierPoster {
     const until = provisional ? formatDateTime(dossier.closesAt, options.lang, options.timeZone) : null;
     const [root] = await this.c.messenger.send(
       this.c.juryRoom,
-      render.rootMessage(dossierHeaderBlock(header, options), dossierRef(dossier), { provisionalUntil: until }, options.lang),
+      render.rootMessage(
+        dossierHeaderBlock(header, options),
+        dossierRef(dossier),
+        { provisionalUntil: until },
+        options.lang,
+      ),
       { idempotencyKey: `jury:dossier:${dossier.record.candidacyId}:root` },
     );
     if (!root) throw new Error('the jury root message has no event id');
@@ -202,10 +207,17 @@ export class DossierPoster {
     if (changes.length > 0) {
       const key = `dossier:${candidacy.id}:update:${candidacy.version}`;
       const block = dossierChanges(changes, dossier.questionnaire, this.c.lang);
-      [eventId = null] = await this.toThread(dossier, render.updatedMessage(changes.length, block, this.c.lang), key);
+      [eventId = null] = await this.toThread(
+        dossier,
+        render.updatedMessage(changes.length, block, this.c.lang),
+        key,
+      );
       await this.c.messenger.sendFile(
         this.c.juryRoom,
-        { ...this.dossierFile(dossier), ...(record.post.rootEventId ? { threadRoot: record.post.rootEventId } : {}) },
+        {
+          ...this.dossierFile(dossier),
+          ...(record.post.rootEventId ? { threadRoot: record.post.rootEventId } : {}),
+        },
         { idempotencyKey: `jury:${key}:file` },
       );
     }
@@ -215,7 +227,11 @@ export class DossierPoster {
   /** A dossier confirmed final before closing: its thread, and each juror who may vote on it. */
   private async announceEarlyFinal(dossier: LoadedDossier) {
     const ref = dossierRef(dossier);
-    await this.toThread(dossier, render.votingOpenInThread(ref, this.c.lang), `voting-open:${ref.number}:${dossier.record.candidacyId}`);
+    await this.toThread(
+      dossier,
+      render.votingOpenInThread(ref, this.c.lang),
+      `voting-open:${ref.number}:${dossier.record.candidacyId}`,
+    );
     for (const juror of jurorsOf(this.c.roster)) {
       if (dossier.record.ballots.some((b) => b.juror === juror)) continue;
       const room = await this.c.ballotRooms.roomOf(juror);
@@ -234,7 +250,9 @@ export class DossierPoster {
     const records = new Map<string, JuryRecord>();
     for (const r of await this.c.storage.jury.listByCampaign(campaign.id)) records.set(r.candidacyId, r);
     const due: string[] = [];
-    for await (const c of this.c.storage.candidacies.listVersions(campaign.id, { statuses: REVIEW_STATUSES })) {
+    for await (const c of this.c.storage.candidacies.listVersions(campaign.id, {
+      statuses: REVIEW_STATUSES,
+    })) {
       const r = records.get(c.id);
       if (!r) {
         if (c.status !== 'withdrawn') due.push(c.id);

@@ -77,7 +77,10 @@ export class JuryReminders {
       await this.c.messenger.send(this.c.juryRoom, message, { idempotencyKey: `jury:remind:${options.key}` });
     }
     // Recorded even when nobody needed it: the scheduler's next ticks must not read every dossier again.
-    await this.c.storage.juryReminders.record(options.key, byJuror.map((j) => j.juror));
+    await this.c.storage.juryReminders.record(
+      options.key,
+      byJuror.map((j) => j.juror),
+    );
     return byJuror.map((j) => j.juror);
   }
 
@@ -113,7 +116,9 @@ export class JuryReminders {
         idempotencyKey: `jury:${key}`,
       });
       const reached: string[] = [];
-      for (const juror of settings.roster.jurors.concat(settings.roster.president ?? []).filter((j, i, a) => a.indexOf(j) === i)) {
+      for (const juror of settings.roster.jurors
+        .concat(settings.roster.president ?? [])
+        .filter((j, i, a) => a.indexOf(j) === i)) {
         const overview = ballotOverview(juror, dossiers, settings);
         const waiting = overview.lines.filter((l) => l.state === 'toCast');
         if (waiting.length === 0) continue;

@@ -39,8 +39,10 @@ export function renderReply(
     case 'say': {
       const params: render.Params = {};
       for (const [name, value] of Object.entries(message.params)) {
-        if (LEVEL_PARAMS.has(name) && typeof value === 'number') params[name] = levelLabel(scale, value, lang);
-        else if (name === 'date' && typeof value === 'string') params[name] = formatDateTime(new Date(value), lang, timeZone);
+        if (LEVEL_PARAMS.has(name) && typeof value === 'number')
+          params[name] = levelLabel(scale, value, lang);
+        else if (name === 'date' && typeof value === 'string')
+          params[name] = formatDateTime(new Date(value), lang, timeZone);
         else params[name] = value;
       }
       return render.simple(lang, message.key as render.JuryKey, params);
@@ -58,7 +60,14 @@ export function renderReply(
         : undefined;
       const decided = record.decision ? levelIndex(scale, record.decision.level) : null;
       return tallyMessage(
-        { ref, status, scale, decidedLevel: decided, complete: message.complete, ...(ballots ? { ballots } : {}) },
+        {
+          ref,
+          status,
+          scale,
+          decidedLevel: decided,
+          complete: message.complete,
+          ...(ballots ? { ballots } : {}),
+        },
         lang,
       );
     }
@@ -77,7 +86,11 @@ export function renderReply(
 }
 
 /** The decision as it stands (its latest correction, if any). */
-export function decisionMessage(dossier: LoadedDossier, context: ReplyContext, lang: string): render.Rendered {
+export function decisionMessage(
+  dossier: LoadedDossier,
+  context: ReplyContext,
+  lang: string,
+): render.Rendered {
   const { record, scale } = dossier;
   const decision = record.decision;
   if (!decision) return render.simple(lang, 'decision.refusal.notDecided', { number: record.number });

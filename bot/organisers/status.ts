@@ -23,7 +23,9 @@ export async function gatherDashboard(service: OrganiserService, campaign: Campa
   const views = [];
   const jury = [];
   // Participation only (ballots cast, quorum): never a level, so no vote is revealed here.
-  const records = new Map((await ctx.storage.jury.listByCampaign(campaign.id)).map((r) => [r.candidacyId, r]));
+  const records = new Map(
+    (await ctx.storage.jury.listByCampaign(campaign.id)).map((r) => [r.candidacyId, r]),
+  );
   const scale = { levels: campaign.levels };
   for (const c of candidacies) {
     const stage = stageOf(c, campaign);

@@ -7,7 +7,15 @@ import type { JuryStatus } from '../../flows/jury/rules.ts';
 import { type LevelScale, levelLabel } from '../../flows/jury/scale.ts';
 import { translator } from '../../locales/i18n.ts';
 import { formatNumber } from './dossier.ts';
-import { type DossierRef, type JuryKey, Lines, type Params, percent, type Rendered, scaleLine } from './jury.ts';
+import {
+  type DossierRef,
+  type JuryKey,
+  Lines,
+  type Params,
+  percent,
+  type Rendered,
+  scaleLine,
+} from './jury.ts';
 
 export interface TallyView {
   ref: DossierRef;
@@ -81,7 +89,8 @@ export function overviewMessage(
   if (overview.lines.length === 0) return l.say('tally.noDossiers').done();
   const t = translator(lang, 'jury');
   l.say('tally.overviewTitle', { toCast: overview.toCast, count: overview.cast }, 'b');
-  if (overview.provisional > 0) l.say('tally.overviewProvisional', { count: overview.provisional, date: closing });
+  if (overview.provisional > 0)
+    l.say('tally.overviewProvisional', { count: overview.provisional, date: closing });
   l.list((list) => {
     for (const line of overview.lines) {
       const state =
@@ -131,9 +140,14 @@ export function rankingMessage(ranking: Ranking, scale: LevelScale, lang: string
       if (against.decidedBy === 'gauge') {
         explanations.push({
           key: 'ranking.byGauge',
-          params: { ...pair, ga: gaugeText(previous.result, scale, lang), gb: gaugeText(entry.result, scale, lang) },
+          params: {
+            ...pair,
+            ga: gaugeText(previous.result, scale, lang),
+            gb: gaugeText(entry.result, scale, lang),
+          },
         });
-      } else if (against.decidedBy === 'majorityValue') explanations.push({ key: 'ranking.byValue', params: pair });
+      } else if (against.decidedBy === 'majorityValue')
+        explanations.push({ key: 'ranking.byValue', params: pair });
       else if (against.decidedBy === 'tie') explanations.push({ key: 'ranking.tie', params: pair });
     });
     l.say('ranking.howTitle', {}, 'b').say('ranking.how');
@@ -167,16 +181,28 @@ export function ballotWelcome(
   const provisional = overview.lines.filter((line) => line.state === 'provisional');
   if (waiting.length > 0) {
     l.say('ballot.waitingTitle', {}, 'b');
-    l.list((list) => waiting.forEach((w) => list.say('ballot.line', { number: w.number, name: w.name }, 'li')));
+    l.list((list) =>
+      waiting.forEach((w) => list.say('ballot.line', { number: w.number, name: w.name }, 'li')),
+    );
   }
   if (provisional.length > 0) {
     l.say('ballot.provisionalTitle', { date: input.closing }, 'b');
-    l.list((list) => provisional.forEach((p) => list.say('ballot.line', { number: p.number, name: p.name }, 'li')));
+    l.list((list) =>
+      provisional.forEach((p) => list.say('ballot.line', { number: p.number, name: p.name }, 'li')),
+    );
   }
   if (waiting.length === 0 && provisional.length === 0) l.say('ballot.nothingYet');
   const example = waiting[0] ?? provisional[0] ?? overview.lines[0];
   const middle = levelLabel(scale, Math.floor((scale.levels.length - 1) / 2), lang);
-  if (example) l.say('ballot.howTo', { number: example.number, level: /^\D*\d+$/.test(middle) ? String(Math.floor((scale.levels.length - 1) / 2) + 1) : middle }, 'i');
+  if (example)
+    l.say(
+      'ballot.howTo',
+      {
+        number: example.number,
+        level: /^\D*\d+$/.test(middle) ? String(Math.floor((scale.levels.length - 1) / 2) + 1) : middle,
+      },
+      'i',
+    );
   else l.say('ballot.howToGeneric', {}, 'i');
   return l.done();
 }
@@ -184,12 +210,18 @@ export function ballotWelcome(
 /** To a juror's ballot room when dossiers become final: what now waits for their vote. */
 export function votingOpenForJuror(dossiers: ReadonlyArray<DossierRef>, lang: string): Rendered {
   const l = new Lines(lang).say('ballot.votingOpen', { count: dossiers.length }, 'b');
-  l.list((list) => dossiers.forEach((d) => list.say('ballot.line', { number: d.number, name: d.name }, 'li')));
+  l.list((list) =>
+    dossiers.forEach((d) => list.say('ballot.line', { number: d.number, name: d.name }, 'li')),
+  );
   return l.done();
 }
 
 /** In the jury room's timeline when a campaign closes. */
-export function votingOpenForJury(campaign: string, dossiers: ReadonlyArray<DossierRef>, lang: string): Rendered {
+export function votingOpenForJury(
+  campaign: string,
+  dossiers: ReadonlyArray<DossierRef>,
+  lang: string,
+): Rendered {
   const list = dossiers.map((d) => `#${d.number}`).join(', ');
   return new Lines(lang).say('jury.votingOpen', { campaign, list }, 'b').done();
 }

@@ -73,7 +73,10 @@ export class Lines {
 
 /** Whether the scale's labels only repeat the positions ("niveau 3"): then numbers say it all. */
 export function isNumbered(scale: LevelScale, lang: string): boolean {
-  return scale.levels.every((_, i) => /^\D*\d+$/.test(levelLabel(scale, i, lang)) && levelLabel(scale, i, lang).endsWith(String(i + 1)));
+  return scale.levels.every(
+    (_, i) =>
+      /^\D*\d+$/.test(levelLabel(scale, i, lang)) && levelLabel(scale, i, lang).endsWith(String(i + 1)),
+  );
 }
 
 /** The levels as a person may type them: "1, 2, 3, 4, 5" or "1 = Badge, 2 = Bronze…". */
@@ -142,7 +145,6 @@ export function updatedMessage(count: number, changes: Rendered, lang: string): 
 export function withdrawnMessage(ref: DossierRef, lang: string): Rendered {
   return new Lines(lang).say('thread.withdrawn', { name: ref.name }, 'b').done();
 }
-
 
 export function simple(lang: string, key: JuryKey, params: Params = {}): Rendered {
   return new Lines(lang).say(key, params).done();

@@ -78,7 +78,12 @@ export interface CommandInput {
 }
 
 /** The jury's status of a dossier: eligible jurors, ballots, quorum, the majority judgment. */
-export function statusOf(record: JuryRecord, scale: LevelScale, roster: Roster, policy: JuryPolicy): JuryStatus {
+export function statusOf(
+  record: JuryRecord,
+  scale: LevelScale,
+  roster: Roster,
+  policy: JuryPolicy,
+): JuryStatus {
   const ballots = new Map<string, Ballot>();
   const recused = new Set<string>();
   for (const b of record.ballots) {
@@ -142,7 +147,8 @@ export function decideCommand(input: CommandInput): Outcome {
       if (phase === 'provisional') return refuse('refusal.provisional', closing);
       const level = command.name === 'vote' ? (dossier.scale.levels[command.level]?.id ?? null) : null;
       const previous = ballotOf(record, actor.userId);
-      const before = previous?.status === 'voted' && previous.level ? levelIndex(dossier.scale, previous.level) : null;
+      const before =
+        previous?.status === 'voted' && previous.level ? levelIndex(dossier.scale, previous.level) : null;
       const index = command.name === 'vote' ? command.level : null;
       const change: JuryChange = { kind: 'ballot', juror: actor.userId, level };
       const replies: JuryReply[] = [
@@ -173,7 +179,8 @@ export function decideCommand(input: CommandInput): Outcome {
     }
     case 'notes': {
       if (!checkContribution(actor.roles, recused).ok) return refuse('refusal.recused');
-      if (maySee(actor, 'notes', place, facts)) return { change: null, replies: [{ to: 'here', message: { kind: 'notes' }, key: 'reply' }] };
+      if (maySee(actor, 'notes', place, facts))
+        return { change: null, replies: [{ to: 'here', message: { kind: 'notes' }, key: 'reply' }] };
       // The shared room is read by a juror recused on this dossier: privately instead.
       return privately(actor, { kind: 'notes' }, 'note.sentPrivately', base, jury, facts, 'notes');
     }
@@ -181,7 +188,9 @@ export function decideCommand(input: CommandInput): Outcome {
       if (!checkContribution(actor.roles, recused).ok) return refuse('refusal.recused');
       return {
         change: { kind: 'note', noteKind: 'mention', author: actor.userId, text: command.text },
-        replies: published(say('thread', 'mention.proposed', { ...base, author: actor.userId, mention: command.text })),
+        replies: published(
+          say('thread', 'mention.proposed', { ...base, author: actor.userId, mention: command.text }),
+        ),
       };
     }
     case 'question': {
@@ -228,7 +237,10 @@ function withBallot(record: JuryRecord, change: JuryChange): JuryRecord['ballots
   const status = change.kind === 'recusal' ? 'recused' : change.level === null ? 'abstained' : 'voted';
   const level = change.kind === 'ballot' ? change.level : null;
   const others = record.ballots.filter((b) => b.juror !== change.juror);
-  return [...others, { juror: change.juror, status, level, reason: null, at: new Date(0), eventId: null, history: [] }];
+  return [
+    ...others,
+    { juror: change.juror, status, level, reason: null, at: new Date(0), eventId: null, history: [] },
+  ];
 }
 
 /** A short, stable hash (FNV-1a) for idempotency keys: not for security. */
@@ -252,12 +264,15 @@ function privately(
   info: 'notes' | 'distribution',
 ): Outcome {
   if (actor.roles.juror && maySee(actor, info, 'ballot', facts)) {
-    return { change: null, replies: [{ to: 'ownBallot', message, key: 'private' }, say('here', ackKey, { ...params, where: 'ballot' })] };
+    return {
+      change: null,
+      replies: [{ to: 'ownBallot', message, key: 'private' }, say('here', `${ackKey}.ballot`, params)],
+    };
   }
   if (actor.roles.organiser && mayShow(jury.organisersRoom, info, 'organisers', facts)) {
     return {
       change: null,
-      replies: [{ to: 'organisers', message, key: 'private' }, say('here', ackKey, { ...params, where: 'organisers' })],
+      replies: [{ to: 'organisers', message, key: 'private' }, say('here', `${ackKey}.organisers`, params)],
     };
   }
   return { change: null, replies: [say('here', 'refusal.notEntitled', params)] };
@@ -266,19 +281,34 @@ function privately(
 function tally(input: CommandInput, status: JuryStatus, facts: SecrecyFacts): Outcome {
   const { actor, place, dossier, jury } = input;
   const base = { number: dossier.record.number, name: dossier.name };
-  const progress = { ...base, done: status.quorum.participating, total: status.eligible.length };
+  // `count` picks the plural form (i18next).
+  const progress = {
+    ...base,
+    done: status.quorum.participating,
+    count: status.quorum.participating,
+    total: status.eligible.length,
+  };
   const recused = status.recused.includes(actor.userId);
   const message: JuryMessage = {
     kind: 'tally',
     complete: false,
     ballots: maySee(actor, 'ballots', place, facts),
   };
-  if (maySee(actor, 'distribution', place, facts)) return { change: null, replies: [{ to: 'here', message, key: 'reply' }] };
+  if (maySee(actor, 'distribution', place, facts))
+    return { change: null, replies: [{ to: 'here', message, key: 'reply' }] };
   if (actor.roles.juror && recused) return { change: null, replies: [say('here', 'refusal.recused', base)] };
   if (actor.roles.juror && !facts.cast.includes(actor.userId))
     return { change: null, replies: [say('here', 'refusal.notVotedYet', progress)] };
   // Entitled, but not in this place (the shared room before every juror has a ballot).
-  const outcome = privately(actor, { ...message, ballots: facts.openVotes }, 'tally.sentPrivately', progress, jury, facts, 'distribution');
+  const outcome = privately(
+    actor,
+    { ...message, ballots: facts.openVotes },
+    'tally.sentPrivately',
+    progress,
+    jury,
+    facts,
+    'distribution',
+  );
   return outcome;
 }
 
@@ -304,13 +334,15 @@ function decision(
   if (!(actor.roles.organiser || actor.roles.president)) return refuse('decision.refusal.notAllowed');
   if (phase === 'decided') return refuse('decision.refusal.alreadyDecided', { level: decidedLevel(dossier) });
   if (phase === 'withdrawn') return refuse('decision.refusal.withdrawn');
-  if (phase === 'provisional') return refuse('decision.refusal.provisional', { date: dossier.closesAt.toISOString() });
+  if (phase === 'provisional')
+    return refuse('decision.refusal.provisional', { date: dossier.closesAt.toISOString() });
   if (actor.roles.juror && status.recused.includes(actor.userId)) return refuse('refusal.recused');
   if (actor.roles.juror && !facts.cast.includes(actor.userId)) return refuse('decision.refusal.castFirst');
   const result = decide(actor.roles, status, draft);
   if (!result.ok) {
     const params: Params = {
       done: status.quorum.participating,
+      count: status.quorum.participating,
       required: status.quorum.required,
       level: draft.level ?? 0,
     };
@@ -353,7 +385,10 @@ function correction(input: CommandInput, status: JuryStatus, draft: DraftFields)
   void status;
   const result = correct(actor.roles, current, draft);
   if (!result.ok) {
-    const key = result.reason === 'reasonRequired' ? 'decision.refusal.correctionReason' : `decision.refusal.${result.reason}`;
+    const key =
+      result.reason === 'reasonRequired'
+        ? 'decision.refusal.correctionReason'
+        : `decision.refusal.${result.reason}`;
     return { change: null, replies: [say('here', key, base)] };
   }
   const d = result.decision;
@@ -378,7 +413,11 @@ export const juryReplySchema: z.ZodType<JuryReply> = z.object({
   key: z.string(),
   message: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('say'), key: z.string(), params: paramsSchema }),
-    z.object({ kind: z.literal('voteRecorded'), level: z.number().nullable(), before: z.number().nullable() }),
+    z.object({
+      kind: z.literal('voteRecorded'),
+      level: z.number().nullable(),
+      before: z.number().nullable(),
+    }),
     z.object({ kind: z.literal('tally'), complete: z.boolean(), ballots: z.boolean() }),
     z.object({ kind: z.literal('notes') }),
     z.object({ kind: z.literal('decision') }),

@@ -56,8 +56,7 @@ export function ballotOverview(
     else if (ballot?.status === 'abstained') state = 'abstained';
     else if (phase === 'provisional') state = 'provisional';
     else state = 'toCast';
-    const level =
-      state === 'voted' && ballot?.level ? levelIndex(dossier.scale, ballot.level) : null;
+    const level = state === 'voted' && ballot?.level ? levelIndex(dossier.scale, ballot.level) : null;
     lines.push({
       number: dossier.record.number,
       name: dossier.name,
@@ -126,7 +125,8 @@ export function ballotsAwaited(
   for (const dossier of dossiers) {
     if (phaseOfDossier(dossier, jury.now) !== 'final') continue;
     const status = statusOf(dossier.record, dossier.scale, jury.roster, jury.policy);
-    for (const juror of status.missing) pending.set(juror, [...(pending.get(juror) ?? []), dossier.record.number]);
+    for (const juror of status.missing)
+      pending.set(juror, [...(pending.get(juror) ?? []), dossier.record.number]);
   }
   return jurorsOf(jury.roster)
     .filter((juror) => pending.has(juror))

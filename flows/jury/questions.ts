@@ -15,7 +15,10 @@ export function waitingQuestions(record: JuryRecord): JuryQuestion[] {
  * the oldest waiting; null when none waits (the message is not for the jury). Returns
  * the text to relay, without the "Q2" it starts with.
  */
-export function matchReply(record: JuryRecord, body: string): { question: JuryQuestion; text: string } | null {
+export function matchReply(
+  record: JuryRecord,
+  body: string,
+): { question: JuryQuestion; text: string } | null {
   const text = body.trim();
   if (!text) return null;
   const waiting = waitingQuestions(record);

@@ -95,7 +95,11 @@ export interface DossierPost {
   /** The candidacy version the thread shows in full (null until the whole dossier is posted). */
   readonly postedVersion: number | null;
   readonly postedAt: Date | null;
-  readonly updates: ReadonlyArray<{ readonly at: Date; readonly version: number; readonly eventId: string | null }>;
+  readonly updates: ReadonlyArray<{
+    readonly at: Date;
+    readonly version: number;
+    readonly eventId: string | null;
+  }>;
   /** When the thread was told that voting is open (the dossier became final). */
   readonly votingOpenedAt: Date | null;
   /** When the thread was told the candidacy was withdrawn. */
@@ -190,7 +194,12 @@ export function applyChange(record: JuryRecord, change: JuryChange, context: Cha
   return { ...next, eventIds: [...record.eventIds, eventId].slice(-REMEMBERED_EVENTS) };
 }
 
-function changed(record: JuryRecord, change: JuryChange, at: Date, eventId: string | null): Partial<JuryRecord> {
+function changed(
+  record: JuryRecord,
+  change: JuryChange,
+  at: Date,
+  eventId: string | null,
+): Partial<JuryRecord> {
   switch (change.kind) {
     case 'ballot':
     case 'recusal': {
@@ -240,7 +249,9 @@ function changed(record: JuryRecord, change: JuryChange, at: Date, eventId: stri
         ],
       };
     case 'questionRelayed':
-      return { questions: mapQuestion(record, change.questionId, (q) => ({ ...q, relayedAt: q.relayedAt ?? at })) };
+      return {
+        questions: mapQuestion(record, change.questionId, (q) => ({ ...q, relayedAt: q.relayedAt ?? at })),
+      };
     case 'reply':
       return {
         questions: mapQuestion(record, change.questionId, (q) => ({
@@ -297,10 +308,17 @@ function changed(record: JuryRecord, change: JuryChange, at: Date, eventId: stri
     }
     case 'decisionPosted':
       return record.decision
-        ? { decision: { ...record.decision, postedVersion: Math.max(record.decision.postedVersion, change.version) } }
+        ? {
+            decision: {
+              ...record.decision,
+              postedVersion: Math.max(record.decision.postedVersion, change.version),
+            },
+          }
         : {};
     case 'published':
-      return record.decision ? { decision: { ...record.decision, publishedAt: record.decision.publishedAt ?? at } } : {};
+      return record.decision
+        ? { decision: { ...record.decision, publishedAt: record.decision.publishedAt ?? at } }
+        : {};
     case 'rootPosted':
       return { post: { ...record.post, rootEventId: record.post.rootEventId ?? change.rootEventId } };
     case 'dossierPosted': {

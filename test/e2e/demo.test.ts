@@ -61,11 +61,11 @@ describe('npm run demo', () => {
   it('records the votes, the recusal, the question and the reply, and publishes the decisions', async () => {
     const villeneuve = candidacyId('villeneuve');
     const valDeSevre = candidacyId('val-de-sevre');
-    const votes = await storage.jury.listVotes(valDeSevre);
-    expect(votes.map((v) => v.status).sort()).toEqual(['recused', 'voted', 'voted']);
-    expect((await storage.jury.listVotes(villeneuve)).map((v) => v.level).sort()).toEqual(['3', '3', '4']);
-    const notes = await storage.jury.listNotes(villeneuve);
-    expect(notes.map((n) => n.kind)).toEqual(['question', 'reply']);
+    const valRecord = await storage.jury.get(valDeSevre);
+    expect(valRecord?.ballots.map((b) => b.status).sort()).toEqual(['recused', 'voted', 'voted']);
+    const villeneuveRecord = await storage.jury.get(villeneuve);
+    expect(villeneuveRecord?.ballots.map((b) => b.level).sort()).toEqual(['3', '3', '4']);
+    expect(villeneuveRecord?.questions).toMatchObject([{ number: 1, reply: { author: expect.any(String) } }]);
 
     const decisions = await Promise.all([villeneuve, valDeSevre].map((id) => storage.jury.getDecision(id)));
     expect(decisions.map((d) => d?.level)).toEqual(['3', '2']);

@@ -1,8 +1,12 @@
-// The jury through the real homeserver, one Matrix client per person: a submitted
-// dossier reaches the jury room with its thread and file, jurors vote in their private
-// ballot rooms (one recuses, one changes their vote), the tally and the proposed level
-// are right, a question reaches the candidate and the reply comes back, a stranger and a
-// vote after the decision are refused, and the published decision reaches the candidate.
+// The jury through the real homeserver, one Matrix client per person: the jury
+// president Anne (a juror who votes), two plain jurors Bruno and Chloé, Denis who
+// recuses, Olga an organiser who is not a juror, Eve a stranger, and Léa a candidate.
+// A submitted dossier reaches the jury room at once, marked provisional; votes and
+// decisions wait for the campaign's closing; a question reaches the candidate and her
+// reply comes back; after closing, every juror's ballot room says what waits for them;
+// nobody sees a vote or the distribution before they are entitled to; the tally is
+// posted for all once every non-recused juror has a ballot; the decision reaches the
+// thread and, once published, the candidate.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../storage/storage.ts';
 import { BotProcess, stackEnv } from './bot-process.ts';
@@ -14,29 +18,28 @@ import {
   storageFor,
   storedRoom,
 } from './candidate.ts';
+import { enterBallotRoom, inThread, REVEALS } from './jury-people.ts';
 import { type MatrixEvent, Person, type ReceivedMessage, threadReply } from './people.ts';
 import { endBotRun } from './teardown.ts';
 
 let bot: BotProcess;
 let storage: Storage;
-let organiser: Person;
-let alice: Person;
-let bob: Person;
-let carol: Person;
+let anne: Person;
+let bruno: Person;
+let chloe: Person;
+let denis: Person;
+let olga: Person;
+let eve: Person;
 let lea: Person;
 let juryRoom: string;
+let organisersRoom: string;
 let candidacyRoom: string;
 let candidacyId: string;
 let root: string;
 const ballots = new Map<string, string>();
 
-const inThread = (rootId: string) => (m: ReceivedMessage) => {
-  const rel = m.content['m.relates_to'] as { rel_type?: string; event_id?: string } | undefined;
-  return rel?.rel_type === 'm.thread' && rel.event_id === rootId;
-};
-
 /** The bot's next message in the dossier's thread that satisfies `predicate`, as `person` sees it. */
-function fromThread(person: Person, predicate: (m: ReceivedMessage) => boolean, timeoutMs = 20_000) {
+function fromThread(person: Person, predicate: (m: ReceivedMessage) => boolean, timeoutMs = 30_000) {
   return person.nextMessage(juryRoom, {
     from: bot.userId,
     timeoutMs,
@@ -44,52 +47,83 @@ function fromThread(person: Person, predicate: (m: ReceivedMessage) => boolean, 
   });
 }
 
-async function ballotRoom(person: Person): Promise<string> {
-  const known = ballots.get(person.userId);
-  if (known) return known;
-  const roomId = await storedRoom(storage, `jury:ballot:${person.userId}`, 20_000);
-  await person.acceptInvite({ roomId, timeoutMs: 20_000 });
-  await person.nextMessage(roomId, {
-    from: bot.userId,
-    timeoutMs: 20_000,
-    predicate: (m) => m.body.includes('isoloir'),
-  });
-  ballots.set(person.userId, roomId);
+function ballotOf(person: Person): string {
+  const roomId = ballots.get(person.userId);
+  if (!roomId) throw new Error(`${person.userId} has no ballot room yet`);
   return roomId;
 }
 
 /** A juror types in their ballot room and reads the bot's answer there. */
 async function inBallot(person: Person, text: string): Promise<ReceivedMessage> {
-  const roomId = await ballotRoom(person);
+  const roomId = ballotOf(person);
   person.skipPending(roomId);
   await person.sendText(roomId, text);
-  return person.nextMessage(roomId, { from: bot.userId, timeoutMs: 20_000 });
+  return person.nextMessage(roomId, { from: bot.userId, timeoutMs: 30_000 });
+}
+
+/**
+ * Someone types in the dossier's thread and reads the bot's answer there: the bot's
+ * first message in the thread that comes after theirs in the room's timeline (a reply
+ * to someone else may still be on its way to this person's client).
+ */
+async function inThreadSay(person: Person, text: string): Promise<ReceivedMessage> {
+  person.skipPending(juryRoom);
+  const sent = await person.sendText(juryRoom, text, threadReply(root));
+  const own = await person.nextMessage(juryRoom, { timeoutMs: 30_000, predicate: (m) => m.eventId === sent });
+  const after = own.event.origin_server_ts ?? 0;
+  return fromThread(person, (m) => (m.event.origin_server_ts ?? 0) >= after);
+}
+
+/** Every bot message this person can read in this room, from the homeserver. */
+async function botBodies(person: Person, roomId: string): Promise<string[]> {
+  const events: MatrixEvent[] = await person.messages(roomId, { limit: 500 });
+  return events
+    .filter((e) => e.sender === bot.userId && e.type === 'm.room.message')
+    .map((e) => String(e.content.body ?? ''));
+}
+
+async function expectNothingRevealed(person: Person, roomId: string, why: string): Promise<void> {
+  const revealing = (await botBodies(person, roomId)).filter((b) => REVEALS.test(b));
+  expect(revealing, `${person.userId} must not see the votes (${why})`).toEqual([]);
 }
 
 beforeAll(async () => {
-  [organiser, alice, bob, carol, lea] = await Promise.all(
-    ['organiser', 'alice', 'bob', 'carol', 'lea'].map((name) => Person.register(name)),
+  [anne, bruno, chloe, denis, olga, eve, lea] = await Promise.all(
+    [
+      ['anne', 'Anne Martin'],
+      ['bruno', 'Bruno Petit'],
+      ['chloe', 'Chloé Garnier'],
+      ['denis', 'Denis Roy'],
+      ['olga', 'Olga (organisatrice)'],
+      ['eve', 'Ève'],
+      ['lea', 'Léa Dupont'],
+    ].map(([name, displayName]) => Person.register(name as string, { displayName: displayName as string })),
   );
   bot = await BotProcess.start({
     config: {
       people: {
-        organisers: [organiser.userId],
-        jurors: [alice.userId, bob.userId, carol.userId],
+        organisers: [olga.userId],
+        jurors: [bruno.userId, chloe.userId, denis.userId],
+        juryPresident: anne.userId,
       },
     },
   });
   storage = await storageFor(bot);
   await seedOpenCampaign(storage, { questionnaire: 'badge-2026' });
-  juryRoom = await storedRoom(storage, 'room:jury', 20_000);
-  for (const person of [organiser, alice, bob, carol]) {
-    await person.acceptInvite({ roomId: juryRoom, timeoutMs: 20_000 });
-  }
-}, 120_000);
+  juryRoom = await storedRoom(storage, 'room:jury', 30_000);
+  organisersRoom = await storedRoom(storage, 'room:organisers', 30_000);
+  for (const person of [anne, bruno, chloe, denis, olga])
+    await person.acceptInvite({ roomId: juryRoom, timeoutMs: 30_000 });
+  await olga.acceptInvite({ roomId: organisersRoom, timeoutMs: 30_000 });
+  // Eve was let into the jury room by mistake.
+  await olga.invite(juryRoom, eve.userId);
+  await eve.acceptInvite({ roomId: juryRoom, timeoutMs: 30_000 });
+}, 180_000);
 
 afterAll(() => endBotRun(bot, storage));
 
 describe('the jury', () => {
-  it('receives a submitted dossier in its room, with the full dossier in a thread and a file', async () => {
+  it('receives a submitted dossier at once, marked provisional, with its thread and file', async () => {
     const conversation = await openCandidacy(lea, bot);
     candidacyRoom = conversation.roomId;
     await answerAll(lea, bot, conversation);
@@ -100,153 +134,221 @@ describe('the jury', () => {
     const candidacy = await storage.candidacies.findByRoom(candidacyRoom);
     expect(candidacy?.status).toBe('submitted');
     candidacyId = candidacy?.id ?? '';
-    const name = candidacy?.collectivite?.name ?? '';
-    expect(name).not.toBe('');
 
-    const rootMessage = await alice.nextMessage(juryRoom, {
+    const rootMessage = await bruno.nextMessage(juryRoom, {
       from: bot.userId,
       timeoutMs: 30_000,
       predicate: (m) => m.body.includes('#1') && !m.content['m.relates_to'],
     });
     root = rootMessage.eventId;
-    expect(rootMessage.msgtype).toBe('m.notice');
-    expect(rootMessage.body).toContain(name);
-    expect(rootMessage.body).toContain('Commune');
-    expect(rootMessage.body).toContain(lea.userId);
-    expect(rootMessage.body).toContain('Déposée le');
+    expect(rootMessage.body).toContain(candidacy?.collectivite?.name ?? '?');
+    expect(rootMessage.body).toMatch(
+      /Dossier provisoire : la candidature peut encore le modifier jusqu'au \d+ \S+ \d{4}/,
+    );
+    expect(rootMessage.body).toContain('Le vote ouvrira à la clôture');
     expect(rootMessage.content['m.mentions']).toEqual({});
-
-    const sections = await fromThread(alice, (m) => m.body.startsWith('1. '));
-    expect(sections.formattedBody).toMatch(/<h4>/);
-    const file = await alice.nextEvent(juryRoom, {
+    await fromThread(bruno, (m) => m.body.startsWith('1. ') || m.body.includes('Dossier complet'));
+    const file = await bruno.nextEvent(juryRoom, {
       from: bot.userId,
       type: 'm.room.message',
       timeoutMs: 30_000,
       predicate: (e: MatrixEvent) =>
         e.content.msgtype === 'm.file' && inThread(root)({ content: e.content } as ReceivedMessage),
     });
-    expect(String(file.content.body)).toMatch(/^dossier-1-.*\.html$/);
-    const url = String(file.content.url);
-    expect(url).toMatch(/^mxc:\/\//);
-    const [server, mediaId] = url.slice('mxc://'.length).split('/');
+    const [server, mediaId] = String(file.content.url).slice('mxc://'.length).split('/');
     const download = await fetch(
       `${stackEnv().homeserverUrl}/_matrix/client/v1/media/download/${server}/${mediaId}`,
       {
-        headers: { authorization: `Bearer ${alice.accessToken}` },
+        headers: { authorization: `Bearer ${bruno.accessToken}` },
       },
     );
-    expect(download.ok).toBe(true);
-    const html = await download.text();
-    expect(html).toContain('<!DOCTYPE html>');
-    expect(html).toContain(name);
+    expect(await download.text()).toContain('<!DOCTYPE html>');
+  }, 180_000);
+
+  it('gives each juror a ballot room named after them, and tells them what they can read now', async () => {
+    for (const person of [anne, bruno, chloe, denis]) {
+      // The rooms were opened when the bot started, before any dossier: a welcome with the scale and how to vote.
+      const { roomId, welcome } = await enterBallotRoom(storage, bot, person);
+      ballots.set(person.userId, roomId);
+      const name = String((await person.getState(roomId, 'm.room.name')).name);
+      const profile = (await person.request(
+        'GET',
+        `/profile/${encodeURIComponent(person.userId)}/displayname`,
+      )) as {
+        displayname: string;
+      };
+      expect(name).toBe(`Vote du jury – ${profile.displayname}`);
+      expect(welcome.body).toContain(`Bonjour ${profile.displayname} !`);
+      expect(welcome.body).toContain('isoloir');
+      expect(welcome.body).toContain('Niveaux : de 1 (le plus modeste) à 5 (le plus haut).');
+      expect(welcome.body).toContain('Pour voter : !voter #<numéro> <niveau>');
+      // Now that #1 is there: their ballots, with #1 to read before the vote opens.
+      const mine = await inBallot(person, '!decompte');
+      expect(mine.body).toContain('Vos bulletins : 0 à voter, 0 voté.');
+      expect(mine.body).toMatch(/1 dossier provisoire à lire \(vote à la clôture, le \d+/);
+      expect(mine.body).toMatch(/#1 .* : provisoire \(vote à la clôture\)/);
+    }
+  }, 180_000);
+
+  it('refuses votes and decisions while the dossier is provisional, and says until when', async () => {
+    const vote = await inBallot(bruno, '!voter #1 3');
+    expect(vote.body).toMatch(/#1 .* est encore provisoire : la candidature peut le modifier jusqu'au/);
+    expect(vote.body).toContain('Le vote ouvrira à la clôture');
+    const decide = await inThreadSay(olga, '!decider');
+    expect(decide.body).toContain('une décision demande un dossier définitif');
+    expect((await storage.jury.get(candidacyId))?.ballots).toEqual([]);
+    expect((await storage.jury.get(candidacyId))?.decision).toBeNull();
   }, 120_000);
 
-  it('takes votes in private ballot rooms: one changes their vote, one recuses, and the tally is right', async () => {
-    // A vote typed where every juror reads it is refused and not counted.
-    await alice.sendText(juryRoom, '!vote 3', threadReply(root));
-    const refused = await fromThread(alice, (m) => m.body.includes('secrets'));
-    expect(refused.body).toContain(await ballotRoom(alice));
-    expect(await storage.jury.listVotes(candidacyId)).toEqual([]);
-
-    expect((await inBallot(alice, '!vote #1 3')).body).toContain('Vote enregistré pour #1');
-    expect((await inBallot(alice, '!voter #1 4')).body).toContain('Niveau 3 → Niveau 4');
-    // Before voting, Bob cannot read the tally.
-    bob.skipPending(juryRoom);
-    await bob.sendText(juryRoom, '!decompte', threadReply(root));
-    expect((await fromThread(bob, (m) => m.body.includes('après avoir voté'))).body).toContain(
-      '1 bulletin(s) sur 3',
-    );
-
-    expect((await inBallot(carol, '!deport #1 je conseille cette commune')).body).toContain(
-      "Conflit d'intérêts",
-    );
-    await fromThread(alice, (m) => m.body.includes(carol.userId) && m.body.includes("conflit d'intérêts"));
-    expect((await inBallot(bob, '!vote #1 2')).body).toContain('Vote enregistré');
-
-    // Alice (4) and Bob (2) voted, Carol recused: the tally is posted for all.
-    const tally = await fromThread(alice, (m) =>
-      m.body.includes('Tous les membres du jury non déportés ont voté'),
-    );
-    expect(tally.body).toContain('Niveau 4 : 1');
-    expect(tally.body).toContain('Niveau 2 : 1');
-    expect(tally.body).toContain('Niveau proposé (jugement majoritaire, médiane) : Niveau 2');
-    expect(tally.body).toContain('Moyenne 3');
-    expect(tally.body).toContain('Écart important');
-    expect(tally.body).toContain('Bulletins : 2 sur 2 (vote(s) 2, abstention(s) 0, déporté(s) 1)');
-    expect(tally.body).toContain('Quorum atteint');
-    for (const juror of [alice, bob, carol]) expect(tally.body).not.toContain(juror.userId);
-
-    // The recused juror cannot read it nor vote.
-    expect((await inBallot(carol, '!decompte #1')).body).toContain('ni y voter ni voir son décompte');
-    expect((await inBallot(carol, '!vote #1 5')).body).toContain('ni y voter');
-    const votes = await storage.jury.listVotes(candidacyId);
-    expect(votes.map((v) => [v.juror, v.status, v.level]).sort()).toEqual(
-      [
-        [alice.userId, 'voted', '4'],
-        [bob.userId, 'voted', '2'],
-        [carol.userId, 'recused', null],
-      ].sort(),
-    );
-  }, 120_000);
-
-  it("relays a juror's question to the candidate and the reply back to the thread", async () => {
-    await bob.sendText(juryRoom, '!question Combien de postes sous GNU/Linux avez-vous ?', threadReply(root));
-    await fromThread(bob, (m) => m.body.includes('Question Q1 transmise'));
+  it("relays a juror's question to the candidate and her reply back to the thread", async () => {
+    const asked = await inThreadSay(bruno, '!question Combien de postes sous GNU/Linux avez-vous ?');
+    expect(asked.body).toContain('Question Q1 transmise');
     const question = await lea.nextMessage(candidacyRoom, {
       from: bot.userId,
-      timeoutMs: 20_000,
+      timeoutMs: 30_000,
       predicate: (m) => m.body.includes('Le jury a une question'),
     });
     expect(question.body).toContain('Combien de postes sous GNU/Linux avez-vous ?');
-
     await lea.sendText(candidacyRoom, 'Q1 Nous avons 40 postes sous Debian.');
-    const reply = await fromThread(bob, (m) => m.body.includes('Réponse de la candidature'));
-    expect(reply.body).toContain(lea.userId);
+    const reply = await fromThread(bruno, (m) => m.body.includes('Réponse de la candidature'));
     expect(reply.body).toContain('Nous avons 40 postes sous Debian.');
     await lea.nextMessage(candidacyRoom, {
       from: bot.userId,
-      timeoutMs: 20_000,
+      timeoutMs: 30_000,
       predicate: (m) => m.body.includes('transmise au jury'),
     });
-    const notes = await storage.jury.listNotes(candidacyId);
-    expect(notes.map((n) => n.kind)).toEqual(['question', 'reply']);
+    const record = await storage.jury.get(candidacyId);
+    expect(record?.questions).toMatchObject([
+      { number: 1, reply: { text: 'Nous avons 40 postes sous Debian.' } },
+    ]);
   }, 120_000);
 
-  it('refuses a stranger and a vote after the decision, and the published decision reaches the candidate', async () => {
-    const stranger = await Person.register('stranger');
-    await organiser.invite(juryRoom, stranger.userId);
-    await stranger.acceptInvite({ roomId: juryRoom, timeoutMs: 20_000 });
-    await stranger.sendText(juryRoom, '!vote 1', threadReply(root));
-    await fromThread(stranger, (m) => m.body.includes('Seuls les membres du jury et les organisateurs'));
-    expect((await storage.jury.listVotes(candidacyId)).some((v) => v.juror === stranger.userId)).toBe(false);
+  it('opens the vote at closing: one message in the jury room, and in each ballot room what waits', async () => {
+    olga.skipPending(organisersRoom);
+    await olga.sendText(organisersRoom, '!campagne clore');
+    await olga.nextMessage(organisersRoom, { from: bot.userId, timeoutMs: 30_000 });
+    await olga.sendText(organisersRoom, '!confirmer');
+    const opened = await anne.nextMessage(juryRoom, {
+      from: bot.userId,
+      timeoutMs: 60_000,
+      predicate: (m) => m.body.includes('le vote est ouvert'),
+    });
+    expect(opened.body).toContain('(#1)');
+    for (const person of [anne, bruno, chloe, denis]) {
+      const notice = await person.nextMessage(ballotOf(person), {
+        from: bot.userId,
+        timeoutMs: 60_000,
+        predicate: (m) => m.body.includes('Le vote est ouvert'),
+      });
+      expect(notice.body).toContain('Le vote est ouvert sur 1 dossier :');
+      expect(notice.body).toContain('#1 ');
+    }
+  }, 180_000);
 
-    await organiser.sendText(
+  it('keeps the ballot secret: nobody sees a vote before being entitled to, the president included', async () => {
+    expect((await inBallot(bruno, '!voter #1 3')).body).toContain('Vote enregistré pour #1');
+    // A vote typed where everyone reads it is refused and not counted.
+    const shared = await inThreadSay(chloe, '!voter 4');
+    expect(shared.body).toContain('Les votes sont secrets');
+    expect(shared.body).toContain(ballotOf(chloe));
+
+    // Anne presides the jury and has not voted: no tally for her, here or in her ballot room.
+    const asked = await inThreadSay(anne, '!decompte #1');
+    expect(asked.body).toContain('Vous verrez le décompte de #1 après avoir voté');
+    expect((await inBallot(anne, '!decompte #1')).body).toContain('après avoir voté');
+    // Bruno voted: he reads it, privately; the jury room is told it comes later.
+    const brunoAsks = await inThreadSay(bruno, '!decompte');
+    expect(brunoAsks.body).toContain('sera publié ici quand tout le jury aura voté (1/4)');
+    const privateTally = await bruno.nextMessage(ballotOf(bruno), {
+      from: bot.userId,
+      timeoutMs: 30_000,
+      predicate: (m) => m.body.includes('Décompte de #1'),
+    });
+    expect(privateTally.body).toContain('Niveau 3 : 1');
+    // Olga is an organiser and no juror: she reads it in the organisers' room only.
+    const olgaAsks = await inThreadSay(olga, '!decompte');
+    expect(olgaAsks.body).toContain('Il est dans le salon des organisateurs');
+    await olga.nextMessage(organisersRoom, {
+      from: bot.userId,
+      timeoutMs: 30_000,
+      predicate: (m) => m.body.includes('Décompte de #1'),
+    });
+    // Eve is no member of the jury.
+    expect((await inThreadSay(eve, '!decompte #1')).body).toContain('Seuls les membres du jury');
+
+    for (const person of [anne, chloe, denis, eve, olga])
+      await expectNothingRevealed(person, juryRoom, 'before all voted');
+    for (const person of [anne, chloe, denis])
+      await expectNothingRevealed(person, ballotOf(person), 'before voting');
+
+    // "!decompte" alone: one's own ballots, never a distribution.
+    const mine = await inBallot(chloe, '!decompte');
+    expect(mine.body).toContain('Vos bulletins : 1 à voter, 0 voté.');
+    expect(mine.body).toContain('#1 ');
+  }, 180_000);
+
+  it('posts the tally for all once every non-recused juror has a ballot, explained in words', async () => {
+    expect((await inBallot(denis, '!deport #1 Je conseille cette commune.')).body).toContain(
+      "Conflit d'intérêts",
+    );
+    await fromThread(anne, (m) => m.body.includes(denis.userId) && m.body.includes("conflit d'intérêts"));
+    expect((await inBallot(chloe, '!abstention #1')).body).toContain('Abstention enregistrée');
+    await expectNothingRevealed(anne, juryRoom, 'Anne has still not voted');
+    expect((await inBallot(anne, '!voter #1 4')).body).toContain('Vote enregistré pour #1');
+
+    const tally = await fromThread(chloe, (m) =>
+      m.body.includes('Tous les membres du jury non déportés ont voté'),
+    );
+    expect(tally.body).toContain('Niveau 3 : 1');
+    expect(tally.body).toContain('Niveau 4 : 1');
+    expect(tally.body).toMatch(
+      /Niveau proposé : Niveau 3 — au moins la moitié des votants a donné Niveau 3 ou plus/,
+    );
+    expect(tally.body).toContain('Départage (jugement majoritaire)');
+    expect(tally.body).toContain('Bulletins : 3 sur 3 (votes : 2, abstentions : 1, déports : 1).');
+    expect(tally.body).not.toMatch(/\(s\)/);
+    for (const juror of [anne, bruno, chloe, denis]) expect(tally.body).not.toContain(juror.userId);
+
+    // The recused juror neither votes nor reads the tally in his ballot room.
+    expect((await inBallot(denis, '!voter #1 5')).body).toContain('ni y voter ni voir son décompte');
+    const record = await storage.jury.get(candidacyId);
+    expect(record?.ballots.map((b) => [b.juror, b.status, b.level]).sort()).toEqual(
+      [
+        [anne.userId, 'voted', '4'],
+        [bruno.userId, 'voted', '3'],
+        [chloe.userId, 'abstained', null],
+        [denis.userId, 'recused', null],
+      ].sort(),
+    );
+  }, 180_000);
+
+  it('records the decision in the thread, closes the votes, and the published decision reaches the candidate', async () => {
+    anne.skipPending(juryRoom);
+    await anne.sendText(
       juryRoom,
       '!décider\nmentions: Premier pas\nmessage: Bravo pour ce premier pas vers le logiciel libre !',
       threadReply(root),
     );
-    const decided = await fromThread(organiser, (m) => m.body.includes('Décision pour #1'));
-    expect(decided.body).toContain('Niveau 2');
+    const decided = await fromThread(anne, (m) => m.body.includes('Décision pour #1'));
+    expect(decided.body).toContain('Niveau 3');
     expect(decided.body).toContain('Mentions : Premier pas');
-    expect(await storage.jury.getDecision(candidacyId)).toMatchObject({ level: '2', publishedAt: null });
-
-    expect((await inBallot(bob, '!vote #1 5')).body).toContain(
-      'déjà été décidé (Niveau 2) : les votes sont clos',
+    expect((await storage.jury.getDecision(candidacyId))?.level).toBe('3');
+    expect((await inBallot(bruno, '!voter #1 5')).body).toContain(
+      'déjà été décidé (Niveau 3) : les votes sont clos',
     );
 
-    // The organisers close the campaign and publish the results from their console.
-    const console = await storedRoom(storage, 'room:organisers', 20_000);
-    await organiser.acceptInvite({ roomId: console, timeoutMs: 20_000 });
-    for (const command of ['!campagne clore', '!confirmer', '!publier', '!confirmer']) {
-      organiser.skipPending(console);
-      await organiser.sendText(console, command);
-      await organiser.nextMessage(console, { from: bot.userId, timeoutMs: 20_000 });
+    for (const command of ['!publier', '!confirmer']) {
+      olga.skipPending(organisersRoom);
+      await olga.sendText(organisersRoom, command);
+      await olga.nextMessage(organisersRoom, { from: bot.userId, timeoutMs: 30_000 });
     }
     const result = await lea.nextMessage(candidacyRoom, {
       from: bot.userId,
-      timeoutMs: 30_000,
+      timeoutMs: 60_000,
       predicate: (m) => m.body.includes('Bravo pour ce premier pas'),
     });
-    expect(result.body).toContain('Niveau 2');
-  }, 120_000);
+    expect(result.body).toContain('Niveau 3');
+    // The candidate never sees the jury's votes.
+    await expectNothingRevealed(lea, candidacyRoom, 'a candidate');
+  }, 180_000);
 });
