@@ -3,9 +3,18 @@
 import { applyChange, type JuryChange, type JuryRecord } from '../../flows/jury/record.ts';
 import type { Storage } from '../../storage/index.ts';
 
-async function change(storage: Storage, candidacyId: string, what: JuryChange, at?: Date): Promise<JuryRecord> {
+async function change(
+  storage: Storage,
+  candidacyId: string,
+  what: JuryChange,
+  at?: Date,
+): Promise<JuryRecord> {
   const candidacy = await storage.candidacies.require(candidacyId);
-  const record = await storage.jury.open({ candidacyId, campaignId: candidacy.campaignId, roomId: '!jury:test' });
+  const record = await storage.jury.open({
+    candidacyId,
+    campaignId: candidacy.campaignId,
+    roomId: '!jury:test',
+  });
   return storage.jury.save(applyChange(record, what, { at: at ?? new Date() }), record.version);
 }
 
@@ -42,5 +51,10 @@ export function recordVote(
   storage: Storage,
   input: { candidacyId: string; juror: string; level: string | null; at?: Date },
 ): Promise<JuryRecord> {
-  return change(storage, input.candidacyId, { kind: 'ballot', juror: input.juror, level: input.level }, input.at);
+  return change(
+    storage,
+    input.candidacyId,
+    { kind: 'ballot', juror: input.juror, level: input.level },
+    input.at,
+  );
 }

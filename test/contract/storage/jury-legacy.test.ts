@@ -77,7 +77,12 @@ describe.each(backends)('jury records from the first layout ($name)', (backend) 
       corrections: [],
     });
     const value = (key: string, v: unknown) =>
-      h.putRaw('bot_state', { _id: key, schemaVersion: 1, value: v, updatedAt: t('2026-10-01T00:00:00.000Z') });
+      h.putRaw('bot_state', {
+        _id: key,
+        schemaVersion: 1,
+        value: v,
+        updatedAt: t('2026-10-01T00:00:00.000Z'),
+      });
     await value(`jury:numbers:${campaign}`, { next: 5, byCandidacy: { [id]: 4 } });
     await value('jury:sent:question:$question', []);
     await value('jury:sent:reply:$reply', ['$posted-reply']);
@@ -107,7 +112,9 @@ describe.each(backends)('jury records from the first layout ($name)', (backend) 
     });
     expect(record?.questions[0]?.relayedAt).not.toBeNull();
     expect(record?.questions[0]?.reply?.postedAt).not.toBeNull();
-    expect(await h.storage.ballotRooms.get('@alice:localhost')).toMatchObject({ roomId: '!ballot-alice:localhost' });
+    expect(await h.storage.ballotRooms.get('@alice:localhost')).toMatchObject({
+      roomId: '!ballot-alice:localhost',
+    });
     expect((await h.storage.botState.getRoom('!ballot-alice:localhost'))?.kind).toBe('ballot');
     expect(await h.storage.juryReminders.get('deadline:x:72h')).not.toBeNull();
     for (const key of [`jury:numbers:${campaign}`, 'jury:ballot:@alice:localhost', 'jury:answered:$question'])

@@ -19,11 +19,24 @@ describe.each(backends)('jury records ($name)', (backend) => {
   });
 
   const open = (campaignId: string, candidacyId: string = randomUUID()) =>
-    h.storage.jury.open({ candidacyId, campaignId, roomId: '!jury:localhost', at: at('2026-10-01T08:00:00.000Z') });
+    h.storage.jury.open({
+      candidacyId,
+      campaignId,
+      roomId: '!jury:localhost',
+      at: at('2026-10-01T08:00:00.000Z'),
+    });
 
   /** One change written as the bot writes it: applied, then one conditional save. */
-  const write = async (record: JuryRecord, change: JuryChange, eventId?: string, when = '2026-11-02T09:00:00.000Z') =>
-    h.storage.jury.save(applyChange(record, change, { at: at(when), eventId: eventId ?? null }), record.version);
+  const write = async (
+    record: JuryRecord,
+    change: JuryChange,
+    eventId?: string,
+    when = '2026-11-02T09:00:00.000Z',
+  ) =>
+    h.storage.jury.save(
+      applyChange(record, change, { at: at(when), eventId: eventId ?? null }),
+      record.version,
+    );
 
   it('numbers dossiers per campaign in order of arrival, once each', async () => {
     const campaign = `c-${randomUUID()}`;
@@ -53,22 +66,33 @@ describe.each(backends)('jury records ($name)', (backend) => {
     record = await write(record, { kind: 'note', noteKind: 'note', author: alice, text: 'À revoir' }, '$n1');
     record = await write(record, { kind: 'question', author: alice, text: 'Combien de postes ?' }, '$q1');
     record = await write(record, { kind: 'questionRelayed', questionId: '$q1' });
-    record = await write(record, { kind: 'reply', questionId: '$q1', author: '@lea:localhost', text: 'Six.', eventId: '$c1' }, '$c1');
-    record = await write(record, {
-      kind: 'decision',
-      level: '4',
-      reason: null,
-      mentions: ['Coup de cœur'],
-      message: 'Bravo',
-      by: organiser,
-    }, '$d1');
+    record = await write(
+      record,
+      { kind: 'reply', questionId: '$q1', author: '@lea:localhost', text: 'Six.', eventId: '$c1' },
+      '$c1',
+    );
+    record = await write(
+      record,
+      {
+        kind: 'decision',
+        level: '4',
+        reason: null,
+        mentions: ['Coup de cœur'],
+        message: 'Bravo',
+        by: organiser,
+      },
+      '$d1',
+    );
     const read = await h.storage.jury.get(record.candidacyId);
     expect(read).toEqual(record);
     expect(read?.version).toBe(11);
     expect(read?.ballots.find((b) => b.juror === alice)).toMatchObject({
       status: 'voted',
       level: '4',
-      history: [{ level: '3', eventId: '$v1' }, { level: '4', eventId: '$v2' }],
+      history: [
+        { level: '3', eventId: '$v1' },
+        { level: '4', eventId: '$v2' },
+      ],
     });
     expect(read?.questions[0]).toMatchObject({ number: 1, reply: { text: 'Six.', postedAt: null } });
     expect(read?.eventIds).toEqual(['$v1', '$v2', '$r1', '$n1', '$q1', '$c1', '$d1']);
@@ -78,7 +102,9 @@ describe.each(backends)('jury records ($name)', (backend) => {
   it('refuses a write made on a stale version (one conditional write per change)', async () => {
     const record = await open(`c-${randomUUID()}`);
     await write(record, { kind: 'ballot', juror: alice, level: '2' }, '$a');
-    await expect(write(record, { kind: 'ballot', juror: bob, level: '5' }, '$b')).rejects.toBeInstanceOf(ConflictError);
+    await expect(write(record, { kind: 'ballot', juror: bob, level: '5' }, '$b')).rejects.toBeInstanceOf(
+      ConflictError,
+    );
     const read = await h.storage.jury.get(record.candidacyId);
     expect(read?.ballots.map((b) => b.juror)).toEqual([alice]);
   });
@@ -123,7 +149,10 @@ describe.each(backends)('jury records ($name)', (backend) => {
     const first = await h.storage.ballotRooms.record(juror, '!ballot-1:localhost');
     const second = await h.storage.ballotRooms.record(juror, '!ballot-2:localhost');
     expect(first.created).toBe(true);
-    expect(second).toMatchObject({ created: false, room: { roomId: '!ballot-1:localhost', welcomedAt: null } });
+    expect(second).toMatchObject({
+      created: false,
+      room: { roomId: '!ballot-1:localhost', welcomedAt: null },
+    });
     await h.storage.ballotRooms.markWelcomed(juror, at('2026-11-01T00:00:00.000Z'));
     expect((await h.storage.ballotRooms.get(juror))?.welcomedAt).toEqual(at('2026-11-01T00:00:00.000Z'));
   });
