@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   type Ballot,
-  checkBallot,
   checkContribution,
-  checkRecusal,
-  checkTallyReader,
   correct,
   decide,
+  isDecider,
+  isMember,
   juryStatus,
   jurorsOf,
   rolesOf,
-  tallyMayBePublic,
 } from '../../../flows/jury/rules.ts';
 
 const roster = {
@@ -36,6 +34,19 @@ describe('roles', () => {
     expect(rolesOf(roster, '@p:x')).toEqual({ juror: true, organiser: false, president: true });
     expect(rolesOf(roster, '@org:x')).toEqual({ juror: false, organiser: true, president: false });
     expect(rolesOf(roster, '@stranger:x')).toEqual({ juror: false, organiser: false, president: false });
+  });
+
+  it('lets organisers and the president decide, and members act', () => {
+    expect(isDecider(rolesOf(roster, '@org:x'))).toBe(true);
+    expect(isDecider(rolesOf(roster, '@p:x'))).toBe(true);
+    expect(isDecider(rolesOf(roster, '@a:x'))).toBe(false);
+    expect(isMember(rolesOf(roster, '@a:x'))).toBe(true);
+    expect(isMember(rolesOf(roster, '@stranger:x'))).toBe(false);
+  });
+
+  it('lists the president once when also among the jurors', () => {
+    expect(jurorsOf({ ...roster, jurors: ['@p:x', '@a:x'] })).toEqual(['@p:x', '@a:x']);
+    expect(jurorsOf({ ...roster, president: null })).toEqual(['@a:x', '@b:x', '@c:x']);
   });
 });
 
@@ -79,68 +90,14 @@ describe('jury status and quorum', () => {
   });
 });
 
-describe('who may vote', () => {
-  const juror = rolesOf(roster, '@a:x');
-  it('refuses non-jurors, recused jurors, decided and withdrawn dossiers', () => {
-    expect(checkBallot(rolesOf(roster, '@org:x'), false, 'review', 'private', false)).toEqual({
-      ok: false,
-      reason: 'notJuror',
-    });
-    expect(checkBallot(juror, true, 'review', 'private', false)).toEqual({ ok: false, reason: 'recused' });
-    expect(checkBallot(juror, false, 'decided', 'private', false)).toEqual({ ok: false, reason: 'decided' });
-    expect(checkBallot(juror, false, 'withdrawn', 'private', false)).toEqual({
-      ok: false,
-      reason: 'withdrawn',
-    });
-    expect(checkBallot(juror, false, 'review', 'private', false)).toEqual({ ok: true });
-  });
-
-  it('takes votes in the shared room only when votes are open', () => {
-    expect(checkBallot(juror, false, 'review', 'shared', false)).toEqual({
-      ok: false,
-      reason: 'secretBallot',
-    });
-    expect(checkBallot(juror, false, 'review', 'shared', true)).toEqual({ ok: true });
-  });
-
-  it('lets a juror recuse once, before the decision', () => {
-    expect(checkRecusal(juror, false, 'review')).toEqual({ ok: true });
-    expect(checkRecusal(juror, true, 'review')).toEqual({ ok: false, reason: 'alreadyRecused' });
-    expect(checkRecusal(juror, false, 'decided')).toEqual({ ok: false, reason: 'decided' });
-    expect(checkRecusal(rolesOf(roster, '@z:x'), false, 'review')).toEqual({ ok: false, reason: 'notJuror' });
-  });
-
-  it('keeps recused jurors and strangers out of questions and mentions', () => {
+describe('contributions', () => {
+  it('keeps recused jurors and strangers out of notes, questions and mentions, not organisers', () => {
+    const juror = rolesOf(roster, '@a:x');
+    expect(checkContribution(juror, false)).toEqual({ ok: true });
     expect(checkContribution(juror, true)).toEqual({ ok: false, reason: 'recused' });
     expect(checkContribution(rolesOf(roster, '@z:x'), false)).toEqual({ ok: false, reason: 'notMember' });
     expect(checkContribution(rolesOf(roster, '@org:x'), false)).toEqual({ ok: true });
-  });
-});
-
-describe('tally visibility', () => {
-  const s = status({ '@a:x': level(2), '@b:x': { kind: 'abstain' } }, ['@c:x']);
-  it('hides votes from a juror until they cast a ballot, and from recused jurors', () => {
-    expect(checkTallyReader(rolesOf(roster, '@a:x'), '@a:x', s)).toEqual({ ok: true });
-    expect(checkTallyReader(rolesOf(roster, '@b:x'), '@b:x', s)).toEqual({ ok: true });
-    expect(checkTallyReader(rolesOf(roster, '@c:x'), '@c:x', s)).toEqual({ ok: false, reason: 'recused' });
-    expect(checkTallyReader(rolesOf(roster, '@z:x'), '@z:x', s)).toEqual({ ok: false, reason: 'notMember' });
-  });
-  it('always shows it to organisers and the president', () => {
-    expect(checkTallyReader(rolesOf(roster, '@org:x'), '@org:x', s)).toEqual({ ok: true });
-    expect(checkTallyReader(rolesOf(roster, '@p:x'), '@p:x', s)).toEqual({ ok: true });
-  });
-  it('hides it from a juror when nobody has voted yet', () => {
-    const none = status({});
-    expect(checkTallyReader(rolesOf(roster, '@a:x'), '@a:x', none)).toEqual({
-      ok: false,
-      reason: 'notVotedYet',
-    });
-  });
-  it('posts it for all once every non-recused juror has a ballot, or on an organiser request', () => {
-    expect(tallyMayBePublic(s, false)).toBe(false);
-    expect(tallyMayBePublic(s, true)).toBe(true);
-    const done = status({ '@a:x': level(1), '@b:x': level(2), '@p:x': level(2) }, ['@c:x']);
-    expect(tallyMayBePublic(done, false)).toBe(true);
+    expect(checkContribution(rolesOf(roster, '@org:x'), true)).toEqual({ ok: true });
   });
 });
 
@@ -150,7 +107,7 @@ describe('decision and correction', () => {
   const none = { level: null, reason: null, mentions: null, message: null };
 
   it('takes the proposed level by default', () => {
-    const d = decide(organiser, 'review', s, {
+    const d = decide(organiser, s, {
       ...none,
       mentions: ['Coup de cœur', 'coup de cœur '],
       message: ' Bravo ',
@@ -163,23 +120,28 @@ describe('decision and correction', () => {
   });
 
   it('needs a reason for another level', () => {
-    expect(decide(organiser, 'review', s, { ...none, level: 4 })).toEqual({
+    expect(decide(organiser, s, { ...none, level: 4 })).toEqual({
       ok: false,
       reason: 'reasonRequired',
     });
-    const d = decide(organiser, 'review', s, { ...none, level: 4, reason: 'Outstanding pooling' });
+    const d = decide(organiser, s, { ...none, level: 4, reason: 'Outstanding pooling' });
     expect(d.ok && d.decision.level).toBe(4);
   });
 
-  it('refuses jurors, missing quorum, decided and withdrawn dossiers', () => {
-    expect(decide(rolesOf(roster, '@a:x'), 'review', s, none)).toEqual({ ok: false, reason: 'notAllowed' });
-    expect(decide(rolesOf(roster, '@p:x'), 'review', s, none).ok).toBe(true);
-    expect(decide(organiser, 'review', status({ '@a:x': level(1) }), none)).toEqual({
+  it('refuses jurors and a missing quorum', () => {
+    expect(decide(rolesOf(roster, '@a:x'), s, none)).toEqual({ ok: false, reason: 'notAllowed' });
+    expect(decide(rolesOf(roster, '@p:x'), s, none).ok).toBe(true);
+    expect(decide(organiser, status({ '@a:x': level(1) }), none)).toEqual({
       ok: false,
       reason: 'noQuorum',
     });
-    expect(decide(organiser, 'decided', s, none)).toEqual({ ok: false, reason: 'alreadyDecided' });
-    expect(decide(organiser, 'withdrawn', s, none)).toEqual({ ok: false, reason: 'withdrawn' });
+    // Everyone abstained: a quorum of ballots, but no level to propose.
+    const abstained = status({
+      '@a:x': { kind: 'abstain' },
+      '@b:x': { kind: 'abstain' },
+      '@c:x': { kind: 'abstain' },
+    });
+    expect(decide(organiser, abstained, none)).toEqual({ ok: false, reason: 'noQuorum' });
   });
 
   it('corrects with a reason, keeping what is not given', () => {
