@@ -57,6 +57,8 @@ export function shouldIgnore(event: RawEvent, botUserId: string): string | undef
   return undefined;
 }
 
+const RECORDS_OWN_EVENTS: readonly RoomKind[] = ['candidacy', 'jury', 'ballot'];
+
 export class Router {
   private readonly options: RouterOptions;
 
@@ -90,7 +92,10 @@ export class Router {
     }
     const handler = this.options.handlers[kind];
     if (!handler) return;
-    const recorded = kind !== 'candidacy' ? this.options.processed : undefined;
+    // Candidacies and jury dossiers record the events they applied in the same write as
+    // the effect (and re-send a redelivered event's replies with the same transaction ids),
+    // so only the other rooms need the processed-events log (two more round trips each).
+    const recorded = RECORDS_OWN_EVENTS.includes(kind) ? undefined : this.options.processed;
     if (recorded && (await recorded.isProcessed(event.event_id))) return;
     const stop = metrics.handlingSeconds.startTimer({ kind });
     try {

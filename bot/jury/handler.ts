@@ -151,7 +151,8 @@ export class JuryHandler implements RoomHandler {
         const outbox = dossier.record.outbox;
         if (outbox?.eventId === place.eventId)
           await this.sendReplies(parseOutbox(outbox.replies), dossier, place);
-        return this.finish(dossier.record.candidacyId);
+        const candidacyId = dossier.record.candidacyId;
+        return this.finish(() => this.c.poster.sync(candidacyId));
       }
       const outcome = decideCommand({
         command,
@@ -174,14 +175,15 @@ export class JuryHandler implements RoomHandler {
         dossier = fresh ? { ...dossier, record: fresh } : null;
         continue;
       }
-      await this.sendReplies(outcome.replies, dossier, place);
+      const written = dossier;
+      await this.sendReplies(outcome.replies, written, place);
       // A question to relay, a decision to post in the thread: from the stored record.
       if (
         outcome.change.kind === 'question' ||
         outcome.change.kind === 'decision' ||
         outcome.change.kind === 'correction'
       )
-        await this.finish(dossier.record.candidacyId);
+        await this.finish(() => this.c.poster.followUp(written));
       return;
     }
     return this.say(place, 'refusal.unknownDossier', { number: command.dossier ?? 0 });
@@ -192,11 +194,11 @@ export class JuryHandler implements RoomHandler {
    * command is done and answered: a failure here is logged, not reported as a failed
    * command, and the next sync or start-up finishes it.
    */
-  private async finish(candidacyId: string): Promise<void> {
+  private async finish(work: () => Promise<void>): Promise<void> {
     try {
-      await this.c.poster.sync(candidacyId);
+      await work();
     } catch (error) {
-      this.c.warn({ candidacyId, err: error }, 'jury: follow-up of a stored command failed');
+      this.c.warn({ err: error }, 'jury: follow-up of a stored command failed');
     }
   }
 

@@ -74,13 +74,27 @@ export class DossierPoster {
       if (!dossier.record.post.rootEventId) await this.postRoot(dossier, step);
       if (dossier.record.post.postedVersion === null) await this.postThread(dossier, step);
       else if (candidacy.version > dossier.record.post.postedVersion) await this.postChanges(dossier, step);
-      await this.afterPosted(dossier, step);
+      await this.afterPosted(step, () => dossier);
+    });
+  }
+
+  /**
+   * What a change just written still owes (a question to relay, a decision to post),
+   * from the dossier as the caller holds it: no read again.
+   */
+  followUp(dossier: LoadedDossier): Promise<void> {
+    return this.c.dossiers.lock.run(dossier.record.candidacyId, async () => {
+      let current = dossier;
+      const step = async (change: JuryChange) => {
+        const stored = await this.c.dossiers.write(current.record, change);
+        current = { ...current, record: stored };
+      };
+      await this.afterPosted(step, () => current);
     });
   }
 
   /** The notices and relays a posted dossier may still owe. */
-  private async afterPosted(dossier: LoadedDossier, step: (change: JuryChange) => Promise<void>) {
-    const d = () => dossier;
+  private async afterPosted(step: (change: JuryChange) => Promise<void>, d: () => LoadedDossier) {
     const phase = phaseOfDossier(d(), this.c.now());
     if (phase === 'final' && !d().record.post.votingOpenedAt && this.c.now() < d().closesAt) {
       // Confirmed final early by the candidate: the campaign's closing announcement will not cover it.
