@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { CEILING_MS } from './test/e2e/patience.ts';
 
 // Tests that stop services of the shared stack (Synapse, the database): every other client
 // of the stack would see the outage, so they run alone, after all the others. Then, alone
@@ -9,9 +10,11 @@ const TIMING = ['test/e2e/slow-homeserver.test.ts'];
 export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],
-    // Most tests drive the real homeserver; their own waits fail first, with a clear message.
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    // Most tests drive the real homeserver. Their waits fail once progress stops, with a clear
+    // message (test/e2e/patience.ts); a busy machine must not cut a progressing test short, so
+    // a test or hook is only stopped at the ceiling of a single wait.
+    testTimeout: CEILING_MS,
+    hookTimeout: CEILING_MS,
     // End-to-end tests share one homeserver; two cores do not gain from more.
     maxWorkers: 2,
     projects: [

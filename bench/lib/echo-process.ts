@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { progress, waitFor } from '../../test/e2e/patience.ts';
 import type { Person } from '../../test/e2e/people.ts';
 import { NODE, ROOT } from './stack.ts';
 
@@ -18,27 +19,33 @@ export class EchoProcess {
     this.lines = lines;
   }
 
+  /** Starts it and waits for its "ready" line (`timeoutMs`: the idle period, see patience.ts). */
   static async start(env: Record<string, string> = {}, timeoutMs = 30_000): Promise<EchoProcess> {
     const child = spawn(NODE, [join(ROOT, 'bench', 'echo-participant.ts')], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    if (!child.stdout) throw new Error('the echo participant has no output');
     const lines: string[] = [];
-    const ready = new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the echo participant did not start')), timeoutMs);
-      child.once('exit', (code) => reject(new Error(`the echo participant exited (${code})`)));
-      if (!child.stdout) return reject(new Error('the echo participant has no output'));
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        lines.push(line);
-        const parsed = JSON.parse(line) as { event?: string; userId?: string };
-        if (parsed.event === 'ready' && parsed.userId) {
-          clearTimeout(timer);
-          resolve(parsed.userId);
-        }
-      });
+    let userId: string | undefined;
+    let exit: string | undefined;
+    child.once('exit', (code) => {
+      exit = `The echo participant exited (${code})`;
+      progress.note('the echo participant exited');
     });
-    return new EchoProcess(child, await ready, lines);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      lines.push(line);
+      const parsed = JSON.parse(line) as { event?: string; userId?: string };
+      if (parsed.event === 'ready' && parsed.userId) userId = parsed.userId;
+      progress.note(`the echo participant wrote ${String(parsed.event)}`);
+    });
+    const ready = await waitFor(() => userId, {
+      idleMs: timeoutMs,
+      what: () => 'the echo participant to start',
+      abandon: () => exit,
+    });
+    return new EchoProcess(child, ready, lines);
   }
 
   /** A private room of `person` with the echo, once the echo has joined it. */

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
+import { progress, waitFor } from './patience.ts';
 import { registerUser } from './people.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -111,7 +112,7 @@ export class BotProcess {
     return bot;
   }
 
-  /** Starts the process and waits for its "ready" log line. */
+  /** Starts the process and waits for its "ready" log line (`timeoutMs`: the idle period). */
   async launch(timeoutMs = 30_000): Promise<void> {
     const child = spawn(NODE, [join(ROOT, 'bot', 'main.ts'), this.configPath], {
       cwd: ROOT,
@@ -121,44 +122,48 @@ export class BotProcess {
     this.child = child;
     if (child.stdout) {
       createInterface({ input: child.stdout }).on('line', (line) => {
+        let parsed: LogLine;
         try {
-          this.logs.push(JSON.parse(line) as LogLine);
+          parsed = JSON.parse(line) as LogLine;
         } catch {
-          this.logs.push({ msg: line });
+          parsed = { msg: line };
         }
+        this.logs.push(parsed);
+        // Each line of the bot is a sign of progress (and lets pending waits look again).
+        progress.note(`the bot logged "${String(parsed.msg).slice(0, 80)}"`);
       });
     }
-    child.stderr?.on('data', (chunk: Buffer) => this.stderr.push(chunk.toString('utf8')));
-    child.on('exit', (code) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderr.push(chunk.toString('utf8'));
+      progress.note('the bot wrote to stderr');
+    });
+    child.on('exit', (code, signal) => {
       for (const waiter of this.exitWaiters.splice(0)) waiter(code);
+      progress.note(`the bot exited (${signal ?? code})`);
     });
     const since = this.logs.length;
     await this.waitForLog((line) => line.msg === 'ready', timeoutMs, since);
   }
 
+  /**
+   * The first log line from index `from` on that matches; waits for it, failing once
+   * `timeoutMs` passed with no sign of progress, or when the bot exits.
+   */
   async waitForLog(predicate: (line: LogLine) => boolean, timeoutMs = 15_000, from = 0): Promise<LogLine> {
-    const deadline = Date.now() + timeoutMs;
-    let exited = false;
-    const onExit = () => (exited = true);
-    this.child?.once('exit', onExit);
-    try {
-      while (Date.now() < deadline) {
-        const found = this.logs.slice(from).find(predicate);
-        if (found) return found;
-        if (exited) break;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    } finally {
-      this.child?.off('exit', onExit);
-    }
-    const tail = this.logs
-      .slice(-15)
-      .map((l) => JSON.stringify(l))
-      .join('\n');
-    throw new Error(
-      `${exited ? 'The bot exited' : `Timed out after ${timeoutMs} ms`} while waiting for a log line.\n` +
-        `Last log lines:\n${tail}\nstderr:\n${this.stderr.join('').slice(-2000)}`,
-    );
+    const child = this.child;
+    return waitFor(() => this.logs.slice(from).find(predicate), {
+      idleMs: timeoutMs,
+      who: 'The test',
+      abandon: () =>
+        !child || child.exitCode !== null || child.signalCode !== null ? 'The bot exited' : undefined,
+      what: () => {
+        const tail = this.logs
+          .slice(-15)
+          .map((l) => JSON.stringify(l))
+          .join('\n');
+        return `a log line of the bot.\nLast log lines:\n${tail}\nstderr:\n${this.stderr.join('').slice(-2000)}`;
+      },
+    });
   }
 
   /** The bot's warnings and errors, for a test's failure report. */
@@ -235,7 +240,10 @@ export function metricTotal(values: MetricValues, name: string): number {
   return total;
 }
 
-/** Runs `node bot/main.ts` with a config file and returns its exit code and output. */
+/**
+ * Runs `node bot/main.ts` with a config file and returns its exit code and output; kills it
+ * once `timeoutMs` passed with no output (nor any other sign of progress).
+ */
 export async function runBotOnce(
   configText: string,
   env: Record<string, string> = {},
@@ -244,25 +252,35 @@ export async function runBotOnce(
   const dir = mkdtempSync(join(tmpdir(), 'tnl-cfg-'));
   const configPath = join(dir, 'config.yaml');
   writeFileSync(configPath, configText);
-  return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [join(ROOT, 'bot', 'main.ts'), configPath], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new Error(`the bot did not exit within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`),
-      );
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+  const child = spawn(NODE, [join(ROOT, 'bot', 'main.ts'), configPath], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
+  let stderr = '';
+  let exit: { code: number | null } | undefined;
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString('utf8');
+    progress.note('the bot wrote to stdout');
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString('utf8');
+    progress.note('the bot wrote to stderr');
+  });
+  child.on('exit', (code) => {
+    exit = { code };
+    progress.note(`the bot exited (${code})`);
+  });
+  try {
+    const { code } = await waitFor(() => exit, {
+      idleMs: timeoutMs,
+      who: 'The test',
+      what: () => `the bot to exit\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+    });
+    return { code, stdout, stderr };
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
 }

@@ -6,6 +6,7 @@ import { openStorage, type Storage } from '../../storage/storage.ts';
 import type { Campaign } from '../../storage/campaigns.ts';
 import type { BotProcess } from './bot-process.ts';
 import { stackEnv } from './bot-process.ts';
+import { pollUntil } from './patience.ts';
 import type { Person, ReceivedMessage } from './people.ts';
 
 export async function storageFor(bot: BotProcess): Promise<Storage> {
@@ -14,16 +15,15 @@ export async function storageFor(bot: BotProcess): Promise<Storage> {
 
 /**
  * The id of a room the bot created and recorded under `key` in its state (`room:jury`,
- * `room:organisers`, a juror's `jury:ballot:<user id>`...), once it is there.
+ * `room:organisers`, a juror's `jury:ballot:<user id>`...), once it is there (`timeoutMs`:
+ * the idle period, see patience.ts).
  */
-export async function storedRoom(storage: Storage, key: string, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await storage.botState.getValue(key);
-    if (typeof value === 'string') return value;
-    if (Date.now() > deadline) throw new Error(`the bot stored no room under ${key} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+export function storedRoom(storage: Storage, key: string, timeoutMs = 30_000): Promise<string> {
+  return pollUntil(
+    () => storage.botState.getValue(key),
+    (value): value is string => typeof value === 'string',
+    { idleMs: timeoutMs, what: `the bot to store a room under ${key}` },
+  );
 }
 
 export async function seedOpenCampaign(

@@ -28,6 +28,7 @@ import {
   storedRoom,
   validAnswer,
 } from './candidate.ts';
+import { pollUntil } from './patience.ts';
 import { type MatrixEvent, Person, type ReceivedMessage, registerUser } from './people.ts';
 import { endBotRun } from './teardown.ts';
 import { recordDecision } from '../doubles/jury-records.ts';
@@ -49,16 +50,6 @@ let marcRoom: string;
 let marcConversation: Conversation;
 const crowdRooms: string[] = [];
 let closesAt: Date;
-
-async function poll<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await read();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** An organiser's command, and the bot's reply that matches. */
 async function command(
@@ -136,7 +127,7 @@ beforeAll(async () => {
   storage = await storageFor(bot);
   orgRoom = await storedRoom(storage, 'room:organisers');
   await orga.acceptInvite({ roomId: orgRoom, timeoutMs: 20_000 });
-}, 180_000);
+});
 
 afterAll(() => endBotRun(bot, storage));
 
@@ -168,7 +159,7 @@ describe('the organisers console', () => {
       orga.userId,
       orga.userId,
     ]);
-  }, 60_000);
+  });
 
   it('receives candidacies: one submitted, one started, and a crowd of drafts', async () => {
     const leaConversation = await openCandidacy(lea, bot);
@@ -198,7 +189,7 @@ describe('the organisers console', () => {
     expect(board.body).toMatch(/Brouillons\s+█+░*\s31/);
     expect(board.body).toMatch(/Déposés\s+█*░*\s1/);
     expect(board.formattedBody).toContain('<pre><code>');
-  }, 240_000);
+  });
 
   it('broadcasts an announcement to every room exactly once, even when the bot is killed mid-way', async () => {
     const rooms = 2 + CROWD + 1;
@@ -207,23 +198,22 @@ describe('the organisers console', () => {
       `Diffuser cette annonce à ${rooms} salle(s)`,
     );
     await command('!confirmer', 'lancée');
-    const broadcast = await poll('the broadcast', async () =>
-      (await storage.broadcasts.list()).find((b) => b.kind === 'announcement'),
+    const broadcast = await pollUntil(
+      async () => (await storage.broadcasts.list()).find((b) => b.kind === 'announcement'),
+      (found) => found !== undefined,
+      { idleMs: 30_000, what: 'the broadcast' },
     );
-    await poll('a few deliveries', async () =>
-      (await storage.broadcasts.report(broadcast.id)).sent >= 3 ? true : undefined,
-    );
+    if (!broadcast) throw new Error('no broadcast');
+    // The delivery count read is progress: the wait lasts as long as it grows.
+    const report = () => storage.broadcasts.report(broadcast.id);
+    await pollUntil(report, (r) => r.sent >= 3, { idleMs: 30_000, what: 'a few deliveries' });
     await bot.kill9();
     const atKill = await storage.broadcasts.report(broadcast.id);
     expect(atKill.total).toBe(rooms);
     expect(atKill.sent).toBeLessThan(rooms);
 
     await bot.launch();
-    await poll(
-      'every delivery',
-      async () => ((await storage.broadcasts.report(broadcast.id)).sent === rooms ? true : undefined),
-      60_000,
-    );
+    await pollUntil(report, (r) => r.sent === rooms, { idleMs: 60_000, what: 'every delivery' });
     const people: Array<[Person, string]> = [
       [lea, leaRoom],
       [marc, marcRoom],
@@ -241,7 +231,7 @@ describe('the organisers console', () => {
       timeoutMs: 30_000,
       predicate: (m) => m.body.includes(`${rooms} remise(s) sur ${rooms}`),
     });
-  }, 120_000);
+  });
 
   it('reminds only unfinished candidacies, saying what is missing', async () => {
     await bot.setClock(new Date(closesAt.getTime() - 7 * DAY + 60_000).toISOString());
@@ -263,7 +253,7 @@ describe('the organisers console', () => {
     await bot.setClock('+3600000');
     await command('!statut', 'Tableau de bord');
     expect((await botMessages(marc, marcRoom)).filter((e) => bodyOf(e).includes('Rappel'))).toHaveLength(1);
-  }, 120_000);
+  });
 
   it('closes when the closing time passed while the bot was down: drafts frozen, dossiers to review', async () => {
     await bot.stop();
@@ -300,7 +290,7 @@ describe('the organisers console', () => {
     await marc.sendText(marcRoom, validAnswer(question as NonNullable<typeof question>, 'marc'));
     await nextFromBot(marc, bot, marcRoom);
     expect((await candidacyOf(marcRoom)).answers).toEqual(before.answers);
-  }, 120_000);
+  });
 
   it('exports every dossier as CSV and JSON that parse back with every answer', async () => {
     const leaCandidacy = await candidacyOf(leaRoom);
@@ -325,7 +315,7 @@ describe('the organisers console', () => {
     const exported = json.candidacies.find((c) => c.id === leaCandidacy.id);
     for (const [questionId, answer] of answered)
       expect(exported?.answers[questionId]?.value).toEqual(answer.value);
-  }, 90_000);
+  });
 
   it('publishes the results: the decision to its room, the palmarès to the public room, open data', async () => {
     const leaCandidacy = await candidacyOf(leaRoom);
@@ -370,7 +360,7 @@ describe('the organisers console', () => {
     ]);
     const data = resultsExportSchema.parse(JSON.parse(json.data.toString('utf8')));
     expect(data.results.map((r) => [r.collectivity_name, r.mentions])).toEqual([[name, ['Coup de cœur']]]);
-  }, 90_000);
+  });
 
   it('exports from the command line too, for scripted use', () => {
     const out = mkdtempSync(join(tmpdir(), 'tnl-export-'));
@@ -409,5 +399,5 @@ describe('the organisers console', () => {
     expect(names).toContain('tnl-e2e-results.json');
     expect(names.filter((n) => n.startsWith('dossier-') && n.endsWith('.html'))).toHaveLength(CROWD + 2);
     expect(run('pdf').status).toBe(2);
-  }, 60_000);
+  });
 });

@@ -2,6 +2,9 @@
 // independent of the bot's code and of matrix-bot-sdk. Each person keeps a /sync long-poll and
 // buffers every timeline event, so nothing is missed between two waits.
 import { createHmac, randomBytes } from 'node:crypto';
+import { progress, waitFor } from './patience.ts';
+
+export { WaitTimeoutError } from './patience.ts';
 
 export interface RegisteredUser {
   userId: string;
@@ -34,7 +37,10 @@ export interface ReceivedMessage {
 export interface WaitOptions<T> {
   /** Only from this sender (a user id). */
   from?: string;
-  /** Default 15 s. */
+  /**
+   * The idle period, default 15 s: the wait fails once this long passed with no sign of
+   * progress (a new event in any person's sync, a line from the bot), at most ten minutes.
+   */
   timeoutMs?: number;
   predicate?: (item: T) => boolean;
   /** Shown in the timeout error instead of "matching predicate". */
@@ -68,13 +74,6 @@ export class MatrixHttpError extends Error {
     this.status = status;
     this.errcode = errcode;
     this.body = body;
-  }
-}
-
-export class WaitTimeoutError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WaitTimeoutError';
   }
 }
 
@@ -213,10 +212,6 @@ interface Buffered<T> {
   consumed: boolean;
 }
 
-interface Waiter {
-  check: () => boolean;
-}
-
 interface Invite {
   roomId: string;
   sender: string;
@@ -237,7 +232,6 @@ export class Person {
   private readonly timelines = new Map<string, Buffered<MatrixEvent>[]>();
   private readonly receipts = new Map<string, Set<string>>();
   private readonly invites: Buffered<Invite>[] = [];
-  private readonly waiters = new Set<Waiter>();
   private since: string | undefined;
   private stopped = false;
   private loop: Promise<void> | undefined;
@@ -266,7 +260,7 @@ export class Person {
     this.loop = this.run();
   }
 
-  /** Ends the sync loop; pending waits fail at their timeout. */
+  /** Ends the sync loop; pending waits fail once their idle period is over. */
   stop(): void {
     this.stopped = true;
     this.abort.abort();
@@ -500,31 +494,17 @@ export class Person {
     timeoutMs: number | undefined,
     describe: () => string,
   ): Promise<T> {
-    const limit = timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    return new Promise<T>((resolve, reject) => {
-      const waiter: Waiter = {
-        check: () => {
-          const found = find();
-          if (found === undefined) return false;
-          clearTimeout(timer);
-          this.waiters.delete(waiter);
-          resolve(found);
-          return true;
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
+    return waitFor(find, {
+      idleMs: timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      who: this.userId,
+      what: () => {
         const syncState = this.stopped
           ? 'The sync loop was stopped.'
           : this.lastSyncError
             ? `Last sync error: ${this.lastSyncError}`
             : '';
-        reject(
-          new WaitTimeoutError(`${this.userId} waited ${limit} ms for ${describe()}\n${syncState}`.trimEnd()),
-        );
-      }, limit);
-      this.waiters.add(waiter);
-      waiter.check();
+        return `${describe()}\n${syncState}`.trimEnd();
+      },
     });
   }
 
@@ -555,15 +535,23 @@ export class Person {
     if (this.stopped) return;
     this.since = stringField(reply, 'next_batch', 'sync');
     const rooms = isRecord(reply) && isRecord(reply.rooms) ? reply.rooms : {};
+    // Every new event is a sign of progress, which also lets every pending wait look again.
+    let arrived: string | undefined;
     for (const section of ['join', 'leave']) {
       const entries = isRecord(rooms[section]) ? rooms[section] : {};
       for (const [roomId, room] of Object.entries(entries)) {
         const ephemeral = isRecord(room) && isRecord(room.ephemeral) ? room.ephemeral.events : undefined;
-        if (Array.isArray(ephemeral)) this.noteReceipts(roomId, ephemeral as MatrixEvent[]);
+        if (Array.isArray(ephemeral) && ephemeral.length > 0) {
+          this.noteReceipts(roomId, ephemeral as MatrixEvent[]);
+          arrived = `${String((ephemeral as MatrixEvent[])[0]?.type)} in ${roomId}`;
+        }
         const events = isRecord(room) && isRecord(room.timeline) ? room.timeline.events : undefined;
         if (!Array.isArray(events)) continue;
         const list = this.timeline(roomId);
-        for (const event of events as MatrixEvent[]) list.push({ item: event, consumed: false });
+        for (const event of events as MatrixEvent[]) {
+          list.push({ item: event, consumed: false });
+          arrived = `${event.type} from ${event.sender} in ${roomId}`;
+        }
       }
     }
     const invited = isRecord(rooms.invite) ? rooms.invite : {};
@@ -572,7 +560,8 @@ export class Person {
       const events = Array.isArray(state) ? (state as MatrixEvent[]) : [];
       const own = events.find((e) => e.type === 'm.room.member' && e.state_key === this.userId);
       this.invites.push({ item: { roomId, sender: own?.sender ?? '', events }, consumed: false });
+      arrived = `an invite to ${roomId}`;
     }
-    for (const waiter of [...this.waiters]) waiter.check();
+    if (arrived !== undefined) progress.note(`${this.userId} received ${arrived}`);
   }
 }

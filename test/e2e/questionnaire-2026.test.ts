@@ -55,5 +55,5 @@ describe('the 2026 questionnaire', () => {
     expect(stored?.status).toBe('submitted');
     expect(stored?.collectivite?.name).toMatch(/^Commune de hugo/);
     expect(Object.keys(stored?.answers ?? {}).length).toBe(answered);
-  }, 180_000);
+  });
 });

@@ -14,6 +14,7 @@ import {
   storageFor,
   type Conversation,
 } from './candidate.ts';
+import { settle } from './patience.ts';
 import { Person, type MatrixEvent } from './people.ts';
 import { SlowHomeserver } from './slow-homeserver.ts';
 import { endBotRun } from './teardown.ts';
@@ -97,7 +98,7 @@ describe('a saturated homeserver', () => {
     await answerUntil(eva, conversation, 'yes_no');
     const yesNo = conversation.last;
     expect(await metric('tnl_homeserver_slow')).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 3000)); // time for any reaction to land
+    await settle(3000); // time for any reaction to land
     expect(await extrasAfter(eva, conversation.roomId, yesNo.eventId)).toEqual([]);
     expect(await metric('tnl_extras_skipped_total')).toBeGreaterThanOrEqual(2);
 

@@ -215,7 +215,7 @@ describe.each(backends)('candidacies ($name)', (backend) => {
     expect(candidacy.recentEventIds.at(-1)).toBe(`$ev${total - 1}`);
     expect(candidacy.recentEventIds[0]).toBe(`$ev${total - RECENT_EVENT_IDS}`);
     expect(await h.storage.candidacies.get(candidacy.id)).toEqual(candidacy);
-  }, 120_000);
+  });
 
   it('refuses a write based on a stale version with ConflictError', async () => {
     const { candidacy } = await h.storage.candidacies.create(newCandidacy());
@@ -261,7 +261,7 @@ describe.each(backends)('candidacies ($name)', (backend) => {
     // The audit trail follows versions in order.
     const versions = audit.map((e) => e.version);
     expect(versions).toEqual([...versions].sort((a, b) => a - b));
-  }, 120_000);
+  });
 
   it('allows one active candidacy per collectivité and campaign', async () => {
     const campaignId = `campaign-${randomUUID()}`;

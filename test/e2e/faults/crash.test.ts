@@ -14,6 +14,7 @@ import {
   history,
   questionNumberIn,
   sleep,
+  waitUntil,
 } from './support.ts';
 import { endBotRun } from '../teardown.ts';
 
@@ -71,9 +72,9 @@ describe('kill -9 while thirty candidates answer', () => {
     const acknowledged = () => candidates.reduce((sum, c) => sum + c.acknowledged().length, 0);
     for (let kill = 0; kill < KILLS; kill++) {
       const threshold = Math.round((0.75 * (kill + 1) * total) / (KILLS + 1) + (Math.random() - 0.5) * 6);
-      while (acknowledged() < threshold) await sleep(20);
+      await waitUntil(() => acknowledged() >= threshold, 60_000, `${threshold} acknowledged answers`, 20);
       await sleep(Math.random() * 400);
-      while (inFlight === 0 && acknowledged() < total) await sleep(5);
+      await waitUntil(() => inFlight > 0 || acknowledged() >= total, 60_000, 'an answer in flight', 5);
       interrupted.push(inFlight);
       await bot.kill9();
       await sleep(Math.random() * 500);
@@ -122,5 +123,5 @@ describe('kill -9 while thirty candidates answer', () => {
     expect(bot.logs.filter((line) => line.msg === 'ready')).toHaveLength(KILLS + 1);
     const errors = errorLines(bot, logsFrom);
     expect(errors, describeLines(errors)).toEqual([]);
-  }, 180_000);
+  });
 });

@@ -8,11 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guardHtml } from '../../../bot/html-guard.ts';
 import type { Storage } from '../../../storage/storage.ts';
 import { BotProcess } from '../bot-process.ts';
+import { pollUntil, settle } from '../patience.ts';
 import { nextFromBot, openCandidacy, seedOpenCampaign, storageFor, storedRoom } from '../candidate.ts';
 import { MatrixHttpError, Person, registerUser, stopAllPeople, type MatrixEvent } from '../people.ts';
 import { htmlProblems } from './html-check.ts';
 import { generate, randomSource, type Action, type RoomMemory, type StreamKind } from './hostile-inputs.ts';
-import { describeLines, errorLines, expectAlive, history, sleep, waitUntil } from './support.ts';
+import { describeLines, errorLines, expectAlive, history } from './support.ts';
 import { endBotRun } from '../teardown.ts';
 
 // Many rooms, each with a short stream: the bot handles a room's events one at a time, so
@@ -263,7 +264,7 @@ beforeAll(async () => {
   // Nobody follows /sync from here on: every event would wake every member's long-poll, and
   // the homeserver's time would go to that. Replies are read from the rooms' history.
   stopAllPeople();
-}, 180_000);
+});
 
 afterAll(() => endBotRun(bot, storage, { maxProblems: 40 }));
 
@@ -297,24 +298,17 @@ describe(`hostile input (seed ${SEED})`, () => {
     // The bot catches up: as many new messages in each room as events expecting a reply,
     // waiting as long as it makes progress (a loaded machine makes it slow, not wrong).
     const owed = (result: StreamResult) => result.sent.filter((s) => s.expectsReply).length;
-    let said = -1;
-    let progressAt = Date.now();
-    await waitUntil(
-      async () => {
-        const counts = await Promise.all(
-          results.map(async (r) => (await botEvents(r.stream)).length - (before.get(r.stream.roomId) ?? 0)),
-        );
-        if (counts.every((n, i) => n >= owed(results[i] as StreamResult))) return true;
-        const now = counts.reduce((a, b) => a + b, 0);
-        if (now > said) [said, progressAt] = [now, Date.now()];
-        return Date.now() - progressAt > 20_000;
-      },
-      180_000,
-      'the bot to answer everything',
-      2000,
-    ).catch(() => undefined);
+    const counts = () =>
+      Promise.all(
+        results.map(async (r) => (await botEvents(r.stream)).length - (before.get(r.stream.roomId) ?? 0)),
+      );
+    await pollUntil(counts, (now) => now.every((n, i) => n >= owed(results[i] as StreamResult)), {
+      idleMs: 20_000,
+      what: 'the bot to answer everything',
+      intervalMs: 2000,
+    }).catch(() => undefined);
     const answeredIn = Date.now() - started;
-    await sleep(2000); // anything the bot still had to say about the last events
+    await settle(2000); // anything the bot still had to say about the last events
 
     const sent = results.flatMap((r) => r.sent);
     const refused = results.flatMap((r) => r.refused);
@@ -396,5 +390,5 @@ describe(`hostile input (seed ${SEED})`, () => {
       const stored = JSON.stringify(candidacy?.answers ?? {});
       for (const token of hidden) expect(stored).not.toContain(token);
     }
-  }, 300_000);
+  });
 });

@@ -19,9 +19,10 @@ import { createMemoryStorage, type MemoryStorage } from '../../../storage/index.
 import type { Storage } from '../../../storage/storage.ts';
 import { RecordingMessenger } from '../../doubles/recording-messenger.ts';
 import { BotProcess } from '../bot-process.ts';
+import { pollUntil, settle } from '../patience.ts';
 import { answerCurrent, askedNumber, nextFromBot, seedOpenCampaign, storageFor } from '../candidate.ts';
 import { stopAllPeople } from '../people.ts';
-import { Candidate, errorLines, expectAlive, history, sleep, waitUntil } from './support.ts';
+import { Candidate, errorLines, expectAlive, history, waitUntil } from './support.ts';
 
 // --- In memory ---------------------------------------------------------------------------------
 
@@ -224,7 +225,7 @@ describe('the bot restarts from an older sync position', () => {
   it('receives everything again and doubles nothing: answers, audit, replies', async () => {
     const candidate = await Candidate.open('replay', bot);
     await candidate.answer();
-    await sleep(300); // the position of the batch with that answer is saved after its reply
+    await settle(300); // the position of the batch with that answer is saved after its reply
     await bot.stop();
     const old = await storage.botState.getSyncToken();
     if (!old) throw new Error('the bot saved no sync position');
@@ -242,7 +243,7 @@ describe('the bot restarts from an older sync position', () => {
     await person.sendText(roomId, 'pas une adresse électronique');
     await nextFromBot(person, bot, roomId);
     await candidate.answer();
-    await sleep(300);
+    await settle(300);
 
     const stored = await storage.candidacies.findByRoom(roomId);
     if (!stored) throw new Error('no candidacy');
@@ -259,9 +260,12 @@ describe('the bot restarts from an older sync position', () => {
       30_000,
       'a new sync position',
     );
-    await sleep(1000);
+    // The old events are routed again (each one counted is progress), then time to finish.
+    const routed = async () => (await bot.metrics()).get('tnl_events_handled_total{kind="candidacy"}');
+    await pollUntil(routed, (n) => Number(n) >= 6, { idleMs: 30_000, what: 'the old events routed again' });
+    await settle(1000);
 
-    const handled = (await bot.metrics()).get('tnl_events_handled_total{kind="candidacy"}');
+    const handled = await routed();
     expect(Number(handled), 'the old events were routed to the candidacy room again').toBeGreaterThanOrEqual(
       6,
     );
@@ -279,5 +283,5 @@ describe('the bot restarts from an older sync position', () => {
     await answerCurrent(person, bot, candidate.conversation);
     expect(askedNumber(candidate.conversation.last)).toBe(6);
     await expectAlive(bot);
-  }, 90_000);
+  });
 });

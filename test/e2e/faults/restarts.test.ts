@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../../storage/storage.ts';
 import { BotProcess } from '../bot-process.ts';
+import { settle } from '../patience.ts';
 import { seedOpenCampaign, storageFor } from '../candidate.ts';
 import {
   Candidate,
@@ -16,7 +17,6 @@ import {
   history,
   questionNumberIn,
   restartService,
-  sleep,
   waitUntil,
 } from './support.ts';
 import { endBotRun } from '../teardown.ts';
@@ -79,7 +79,7 @@ describe('the homeserver restarts during activity', () => {
     const errors = errorLines(bot, errorsBefore);
     expect(errors, describeLines(errors)).toEqual([]);
     for (const candidate of candidates) await expectConsistent(candidate);
-  }, 110_000);
+  });
 });
 
 describe('the database restarts during activity', () => {
@@ -115,10 +115,10 @@ describe('the database restarts during activity', () => {
       'the database',
     );
     await Promise.all(candidates.map((c) => c.answerAcknowledged(2, 200, 30_000)));
-    await sleep(500);
+    await settle(500);
 
     expect(readyCount()).toBe(readyBefore);
     expect((await bot.health('/readyz')).status).toBe(200);
     for (const candidate of candidates) await expectConsistent(candidate);
-  }, 110_000);
+  });
 });

@@ -19,6 +19,7 @@ import {
   validAnswer,
   type Conversation,
 } from '../candidate.ts';
+import { pollUntil, Stopwatch } from '../patience.ts';
 import {
   MatrixHttpError,
   Person,
@@ -73,22 +74,23 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Checks every `intervalMs` until `check` holds; fails once `timeoutMs` passed with no sign
+ * of progress (see patience.ts).
+ */
 export async function waitUntil(
   check: () => Promise<boolean> | boolean,
   timeoutMs: number,
   what: string,
   intervalMs = 100,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(intervalMs);
-  }
+  await pollUntil(check, (held) => held, { idleMs: timeoutMs, what, intervalMs });
 }
 
 /**
  * Sends an event the way a Matrix client does: one transaction id, re-sent until the
- * homeserver acknowledges it (so an outage never doubles the event). Returns its id.
+ * homeserver acknowledges it (so an outage never doubles the event). Returns its id. Gives
+ * up once `timeoutMs` passed with no sign of progress (see patience.ts).
  */
 export async function sendReliably(
   person: Person,
@@ -99,7 +101,7 @@ export async function sendReliably(
   const type = options.type ?? 'm.room.message';
   const txn = `fault-${randomBytes(8).toString('hex')}`;
   const path = `/rooms/${encodeURIComponent(roomId)}/send/${encodeURIComponent(type)}/${txn}`;
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  const watch = new Stopwatch({ idleMs: options.timeoutMs ?? 60_000 });
   for (;;) {
     try {
       const reply = (await person.request('PUT', path, content)) as { event_id?: unknown };
@@ -108,7 +110,7 @@ export async function sendReliably(
     } catch (error) {
       const permanent =
         error instanceof MatrixHttpError && error.status < 500 && error.errcode !== 'M_LIMIT_EXCEEDED';
-      if (permanent || Date.now() > deadline) throw error;
+      if (permanent || watch.left() <= 0) throw error;
       await sleep(300);
     }
   }
