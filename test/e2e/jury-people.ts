@@ -1,19 +1,18 @@
 // The jury as people meet it in the e2e tests: each juror's ballot room (found where the
 // bot records it), and reading what a person was shown in a room.
 import type { Storage } from '../../storage/storage.ts';
+import { pollUntil } from './patience.ts';
 import type { BotProcess } from './bot-process.ts';
 import type { Person, ReceivedMessage } from './people.ts';
 
 /** The juror's ballot room as the bot recorded it, once it exists. */
 export async function ballotRoomOf(storage: Storage, juror: string, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const room = await storage.ballotRooms.get(juror);
-    if (room) return room.roomId;
-    if (Date.now() > deadline)
-      throw new Error(`the bot recorded no ballot room for ${juror} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const room = await pollUntil(
+    () => storage.ballotRooms.get(juror),
+    (value) => value !== null,
+    { idleMs: timeoutMs, what: `the bot to record a ballot room for ${juror}` },
+  );
+  return room?.roomId ?? '';
 }
 
 /** A juror joins their ballot room and reads its welcome. */

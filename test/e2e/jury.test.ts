@@ -118,7 +118,7 @@ beforeAll(async () => {
   // Eve was let into the jury room by mistake.
   await olga.invite(juryRoom, eve.userId);
   await eve.acceptInvite({ roomId: juryRoom, timeoutMs: 30_000 });
-}, 180_000);
+});
 
 afterAll(() => endBotRun(bot, storage));
 
@@ -163,7 +163,7 @@ describe('the jury', () => {
       },
     );
     expect(await download.text()).toContain('<!DOCTYPE html>');
-  }, 180_000);
+  });
 
   it('gives each juror a ballot room named after them, and tells them what they can read now', async () => {
     for (const person of [anne, bruno, chloe, denis]) {
@@ -188,7 +188,7 @@ describe('the jury', () => {
       expect(mine.body).toMatch(/1 dossier provisoire à lire \(vote à la clôture, le \d+/);
       expect(mine.body).toMatch(/#1 .* : provisoire \(vote à la clôture\)/);
     }
-  }, 180_000);
+  });
 
   it('refuses votes and decisions while the dossier is provisional, and says until when', async () => {
     const vote = await inBallot(bruno, '!voter #1 3');
@@ -198,7 +198,7 @@ describe('the jury', () => {
     expect(decide.body).toContain('une décision demande un dossier définitif');
     expect((await storage.jury.get(candidacyId))?.ballots).toEqual([]);
     expect((await storage.jury.get(candidacyId))?.decision).toBeNull();
-  }, 120_000);
+  });
 
   it("relays a juror's question to the candidate and her reply back to the thread", async () => {
     const asked = await inThreadSay(bruno, '!question Combien de postes sous GNU/Linux avez-vous ?');
@@ -221,7 +221,7 @@ describe('the jury', () => {
     expect(record?.questions).toMatchObject([
       { number: 1, reply: { text: 'Nous avons 40 postes sous Debian.' } },
     ]);
-  }, 120_000);
+  });
 
   it('opens the vote at closing: one message in the jury room, and in each ballot room what waits', async () => {
     olga.skipPending(organisersRoom);
@@ -243,7 +243,7 @@ describe('the jury', () => {
       expect(notice.body).toContain('Le vote est ouvert sur 1 dossier :');
       expect(notice.body).toContain('#1 ');
     }
-  }, 180_000);
+  });
 
   it('keeps the ballot secret: nobody sees a vote before being entitled to, the president included', async () => {
     expect((await inBallot(bruno, '!voter #1 3')).body).toContain('Vote enregistré pour #1');
@@ -285,7 +285,7 @@ describe('the jury', () => {
     const mine = await inBallot(chloe, '!decompte');
     expect(mine.body).toContain('Vos bulletins : 1 à voter, 0 voté.');
     expect(mine.body).toContain('#1 ');
-  }, 180_000);
+  });
 
   it('posts the tally for all once every non-recused juror has a ballot, explained in words', async () => {
     expect((await inBallot(denis, '!deport #1 Je conseille cette commune.')).body).toContain(
@@ -320,7 +320,7 @@ describe('the jury', () => {
         [denis.userId, 'recused', null],
       ].sort(),
     );
-  }, 180_000);
+  });
 
   it('records the decision in the thread, closes the votes, and the published decision reaches the candidate', async () => {
     anne.skipPending(juryRoom);
@@ -350,5 +350,5 @@ describe('the jury', () => {
     expect(result.body).toContain('Niveau 3');
     // The candidate never sees the jury's votes.
     await expectNothingRevealed(lea, candidacyRoom, 'a candidate');
-  }, 180_000);
+  });
 });

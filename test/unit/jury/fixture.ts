@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { ManualClock } from '../../../bot/clock.ts';
-import type { BotContext, BotServices } from '../../../bot/context.ts';
+import type { BotContext } from '../../../bot/context.ts';
 import { createMetrics } from '../../../bot/health.ts';
-import { JuryService } from '../../../bot/jury/service.ts';
+import { CandidacyCatalog } from '../../../bot/candidacy/catalog.ts';
+import { JuryService } from '../../../bot/jury/index.ts';
 import type { RawEvent } from '../../../bot/types.ts';
 import { configSchema } from '../../../config/schema.ts';
 import { type Candidacy, createMemoryStorage, type MemoryStorage } from '../../../storage/index.ts';
@@ -23,17 +24,6 @@ export function questionnaireFile(): string {
   return file;
 }
 
-type CandidacyService = NonNullable<BotServices['candidacy']>;
-
-/**
- * The candidacy side as the jury uses it: only `notify`. The other methods of the
- * service are no-ops (the cast keeps this double valid when the service grows).
- */
-export function candidacyDouble(notify: CandidacyService['notify']): CandidacyService {
-  const noop = async () => {};
-  return { notify, sendStoredOutbox: noop, applySystemEvent: noop } as unknown as CandidacyService;
-}
-
 export const JURY_ROOM = '!jury:test';
 export const ORGANISER = '@org:test';
 export const PRESIDENT = '@president:test';
@@ -46,7 +36,8 @@ export interface Harness {
   messenger: RecordingMessenger;
   clock: ManualClock;
   ctx: BotContext;
-  notified: Array<{ candidacyId: string; key: string; fr: { plain: string; html: string } }>;
+  /** Messages the jury sent to candidacy rooms, oldest first. */
+  readonly notified: Array<{ roomId: string; key: string | undefined; plain: string; html: string }>;
   campaignId: string;
   /** Sends an m.text message as `sender` in `roomId` (in a thread when given). */
   say(sender: string, roomId: string, body: string, threadRoot?: string): Promise<string>;
@@ -60,8 +51,6 @@ export interface HarnessOptions {
   openVotes?: boolean;
   quorum?: number;
   levels?: Array<{ id: string; labels: Record<string, string> }>;
-  /** Leave out the candidacy service (questions cannot be relayed yet). */
-  noCandidacyService?: boolean;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -74,14 +63,6 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     people: { organisers: [ORGANISER], jurors: JURORS, juryPresident: PRESIDENT },
     jury: { quorum: options.quorum ?? 2 / 3, openVotes: options.openVotes ?? false, spreadAlert: 2 },
   });
-  const notified: Harness['notified'] = [];
-  const services: BotServices = {};
-  if (!options.noCandidacyService) {
-    services.candidacy = candidacyDouble(async (candidacyId, renderFn, key) => {
-      if (notified.some((n) => n.key === key)) return;
-      notified.push({ candidacyId, key, fr: renderFn('fr') });
-    });
-  }
   const ctx: BotContext = {
     config,
     logger: pino({ level: 'silent' }),
@@ -89,7 +70,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     clock,
     metrics: createMetrics(),
     rooms: { jury: JURY_ROOM, organisers: '!org:test', lobby: null, announcements: null },
-    services,
+    services: {},
     storage,
   };
   await storage.botState.registerRoom(JURY_ROOM, { kind: 'jury' });
@@ -107,8 +88,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     status: 'open',
     by: ORGANISER,
   });
-  const service = new JuryService(ctx);
-  services.jury = service;
+  const service = new JuryService(ctx, new CandidacyCatalog(storage));
+  ctx.services.jury = service;
   let eventCounter = 0;
 
   const harness: Harness = {
@@ -117,7 +98,11 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     messenger,
     clock,
     ctx,
-    notified,
+    get notified() {
+      return messenger.sent
+        .filter((m) => m.roomId.startsWith('!cand-'))
+        .map((m) => ({ roomId: m.roomId, key: m.key, plain: m.message.plain, html: m.message.html }));
+    },
     campaignId: campaign.id,
     async say(sender, roomId, body, threadRoot) {
       eventCounter += 1;
@@ -132,7 +117,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
           ...(threadRoot ? { 'm.relates_to': { rel_type: 'm.thread', event_id: threadRoot } } : {}),
         },
       };
-      await service.handle({ roomId, kind: 'jury', event });
+      await service.handler.handle({ roomId, kind: roomId === JURY_ROOM ? 'jury' : 'ballot', event });
       return event.event_id;
     },
     async submit(name, answers = {}) {
@@ -164,14 +149,14 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       return result.candidacy;
     },
     async ballotRoomOf(juror) {
-      const value = await storage.botState.getValue(`jury:ballot:${juror}`);
-      if (typeof value !== 'string') throw new Error(`no ballot room for ${juror}`);
-      return value;
+      const room = await storage.ballotRooms.get(juror);
+      if (!room) throw new Error(`no ballot room for ${juror}`);
+      return room.roomId;
     },
     async rootOf(candidacyId) {
-      const dossier = await storage.jury.getDossier(candidacyId);
-      if (!dossier) throw new Error(`dossier ${candidacyId} not posted`);
-      return dossier.rootEventId;
+      const root = (await storage.jury.get(candidacyId))?.post.rootEventId;
+      if (!root) throw new Error(`dossier ${candidacyId} not posted`);
+      return root;
     },
   };
   return harness;
