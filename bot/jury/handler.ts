@@ -127,8 +127,7 @@ export class JuryHandler implements RoomHandler {
       return this.overview(place, actor, campaigns);
     if (command.name === 'remind' && command.dossier === null && !inThread) {
       const reminded = await this.c.reminders.remindJurors({ key: `manual:${event.event_id}` });
-      if (reminded.length === 0 || place.ballotOwner) await this.say(place, 'remind.nothing');
-      return;
+      return this.afterReminder(place, reminded);
     }
     const record = await this.findDossier(place, command.dossier, campaigns);
     if (record === 'none') return this.say(place, 'refusal.noDossier');
@@ -140,8 +139,7 @@ export class JuryHandler implements RoomHandler {
         key: `manual:${event.event_id}`,
         ...(inThread && place.threadRoot ? { threadRoot: place.threadRoot } : {}),
       });
-      if (reminded.length === 0) await this.say(place, 'remind.nothing');
-      return;
+      return this.afterReminder(place, reminded);
     }
     let dossier = await this.c.dossiers.snapshot(record);
     for (let attempt = 1; dossier; attempt += 1) {
@@ -200,6 +198,12 @@ export class JuryHandler implements RoomHandler {
     } catch (error) {
       this.c.warn({ err: error }, 'jury: follow-up of a stored command failed');
     }
+  }
+
+  /** The jury room (or thread) shows the reminder itself; a ballot room is told it went out. */
+  private async afterReminder(place: Place, reminded: readonly string[]): Promise<void> {
+    if (reminded.length === 0) return this.say(place, 'remind.nothing');
+    if (place.ballotOwner) return this.say(place, 'remind.sent', { count: reminded.length });
   }
 
   /** The dossier a command is about: its #number (in the jury's campaigns, newest first), else the thread it was typed in. */

@@ -3,6 +3,7 @@
 // checks the stored deadlines never runs two checks at once.
 import { ballotOverview, ballotsAwaited, dueReminder } from '../../flows/jury/overview.ts';
 import type { JurySettings } from '../../flows/jury/decide.ts';
+import { jurorsOf } from '../../flows/jury/rules.ts';
 import type { Campaign, Storage } from '../../storage/index.ts';
 import type { Clock } from '../clock.ts';
 import { formatDateTime } from '../render/dossier.ts';
@@ -105,22 +106,22 @@ export class JuryReminders {
   async announceVotingOpen(campaign: Campaign): Promise<void> {
     if (this.c.clock.now() < campaign.closesAt) return;
     const key = `voting-open:${campaign.id}`;
+    // Announced already: the scheduler's later ticks read nothing more (a dossier posted
+    // after that says itself, in its root message, that voting is open).
+    if (await this.c.storage.juryReminders.get(key)) return;
     const dossiers = (await this.c.dossiers.ofCampaign(campaign.id)).filter(
       (d) => d.record.post.rootEventId && !d.record.post.votingOpenedAt && d.candidacyStatus !== 'withdrawn',
     );
-    if (dossiers.length === 0) return;
-    const settings = this.c.settings();
-    const refs = dossiers.map(dossierRef);
-    if (!(await this.c.storage.juryReminders.get(key))) {
-      await this.c.messenger.send(this.c.juryRoom, votingOpenForJury(campaign.name, refs, this.c.lang), {
-        idempotencyKey: `jury:${key}`,
-      });
-      const reached: string[] = [];
-      for (const juror of settings.roster.jurors
-        .concat(settings.roster.president ?? [])
-        .filter((j, i, a) => a.indexOf(j) === i)) {
-        const overview = ballotOverview(juror, dossiers, settings);
-        const waiting = overview.lines.filter((l) => l.state === 'toCast');
+    const reached: string[] = [];
+    if (dossiers.length > 0) {
+      const settings = this.c.settings();
+      await this.c.messenger.send(
+        this.c.juryRoom,
+        votingOpenForJury(campaign.name, dossiers.map(dossierRef), this.c.lang),
+        { idempotencyKey: `jury:${key}` },
+      );
+      for (const juror of jurorsOf(settings.roster)) {
+        const waiting = ballotOverview(juror, dossiers, settings).lines.filter((l) => l.state === 'toCast');
         if (waiting.length === 0) continue;
         const room = await this.c.ballotRooms.roomOf(juror);
         await this.c.messenger.send(room, votingOpenForJuror(waiting, await this.c.languageOf(juror)), {
@@ -128,9 +129,10 @@ export class JuryReminders {
         });
         reached.push(juror);
       }
-      await this.c.storage.juryReminders.record(key, reached);
+      // Sends first, then the marks: a crash in between sends again under the same keys (no copy).
+      for (const dossier of dossiers) await this.c.dossiers.write(dossier.record, { kind: 'votingOpened' });
     }
-    for (const dossier of dossiers) await this.c.dossiers.write(dossier.record, { kind: 'votingOpened' });
+    await this.c.storage.juryReminders.record(key, reached);
   }
 
   /** The closing date as jurors read it. */

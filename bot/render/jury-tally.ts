@@ -56,7 +56,9 @@ export function tallyMessage(view: TallyView, lang: string): Rendered {
     const level = levelLabel(scale, r.majorityGrade, lang);
     l.say('tally.proposed', { level }, 'b');
     const shares = { level, above: percent(r.above, r.count, lang), below: percent(r.below, r.count, lang) };
-    l.say(r.gauge.sign === '+' ? 'tally.gaugePlus' : 'tally.gaugeMinus', shares);
+    // Unanimous: no tie-break to explain.
+    if (r.above === 0 && r.below === 0) l.say('tally.unanimous', { level });
+    else l.say(r.gauge.sign === '+' ? 'tally.gaugePlus' : 'tally.gaugeMinus', shares);
     l.say('tally.meanSpread', {
       mean: formatNumber(Math.round((r.mean ?? 0) * 10) / 10, lang),
       count: r.spread ?? 0,
