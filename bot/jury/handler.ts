@@ -9,6 +9,7 @@ import {
   type DossierSnapshot,
   type JuryReply,
   type JurySettings,
+  type RoomReaders,
   juryReplySchema,
 } from '../../flows/jury/decide.ts';
 import { ballotOverview, ranking, withoutOwnLevels } from '../../flows/jury/overview.ts';
@@ -26,6 +27,7 @@ import type { Messenger, OutgoingMessage, RawEvent, RoomHandler, RoutedEvent } f
 import type { BallotRooms } from './ballot-rooms.ts';
 import { type JuryDossiers, type LoadedDossier, scaleOf } from './dossiers.ts';
 import type { DossierPoster } from './poster.ts';
+import type { RoomReaderList } from './readers.ts';
 import type { JuryReminders } from './reminders.ts';
 import { renderReply, type ReplyContext } from './replies.ts';
 
@@ -40,6 +42,7 @@ export interface HandlerContext {
   readonly organisersRoom: string;
   readonly lang: string;
   readonly replyContext: ReplyContext;
+  readonly readers: RoomReaderList;
   settings(): JurySettings;
   campaigns(): Promise<Campaign[]>;
   languageOf(userId: string): Promise<string>;
@@ -158,6 +161,7 @@ export class JuryHandler implements RoomHandler {
         place: place.ballotOwner ? 'ballot' : 'jury',
         dossier: dossier as DossierSnapshot,
         jury: this.c.settings(),
+        readers: await this.readers(place, actor),
       });
       if (!outcome.change) return this.sendReplies(outcome.replies, dossier, place);
       try {
@@ -228,29 +232,30 @@ export class JuryHandler implements RoomHandler {
     const settings = this.c.settings();
     const scale = scaleOf(campaign ?? { levels: [] });
     const closing = campaign ? this.c.reminders.closing(campaign, place.lang) : '';
+    const here = await this.c.readers.of(place.roomId);
     if (actor.roles.juror) {
       const overview = ballotOverview(actor.userId, dossiers, settings);
-      // One's own levels only in one's own ballot room.
-      const shown = place.ballotOwner ? overview : withoutOwnLevels(overview);
-      return this.send(place, overviewMessage(shown, scale, closing, place.lang));
+      // One's own levels only in one's own ballot room, read by nobody else.
+      const alone = place.ballotOwner !== null && here.every((r) => r.userId === actor.userId);
+      return this.send(
+        place,
+        overviewMessage(alone ? overview : withoutOwnLevels(overview), scale, closing, place.lang),
+      );
     }
-    const readers = await this.juryRoomReaders();
-    const result = ranking(
-      dossiers,
-      place.ballotOwner ? [actor] : readers,
-      place.ballotOwner ? 'ballot' : 'jury',
-      settings,
-    );
+    const result = ranking(dossiers, here, place.ballotOwner ? 'ballot' : 'jury', settings);
     return this.send(place, rankingMessage(result, scale, place.lang));
   }
 
-  /** Who reads the shared jury room: the jurors and the organisers. */
-  private async juryRoomReaders(): Promise<Reader[]> {
-    const { roster } = this.c.settings();
-    const ids = [
-      ...new Set([...roster.jurors, ...(roster.president ? [roster.president] : []), ...roster.organisers]),
-    ];
-    return ids.map((userId) => ({ userId, roles: rolesOf(roster, userId) }));
+  /** Who reads each room the command's replies may go to, as the rooms are now. */
+  private async readers(place: Place, actor: Reader): Promise<RoomReaders> {
+    const ownBallot = actor.roles.juror ? await this.c.ballotRooms.roomOf(actor.userId) : null;
+    const [here, jury, own, organisers] = await Promise.all([
+      this.c.readers.of(place.roomId),
+      this.c.readers.of(this.c.juryRoom),
+      this.c.readers.of(ownBallot),
+      this.c.readers.of(this.c.organisersRoom),
+    ]);
+    return { here, jury, ownBallot: own, organisers };
   }
 
   private async sendReplies(

@@ -5,7 +5,7 @@ import { LRUCache } from 'lru-cache';
 import type { JurySettings } from '../../flows/jury/decide.ts';
 import { ballotOverview } from '../../flows/jury/overview.ts';
 import { matchReply, waitingQuestions } from '../../flows/jury/questions.ts';
-import { jurorsOf, rolesOf, type Roster } from '../../flows/jury/rules.ts';
+import { jurorsOf, type Roster } from '../../flows/jury/rules.ts';
 import { translator } from '../../locales/i18n.ts';
 import type { Campaign } from '../../storage/index.ts';
 import type { CandidacyCatalog } from '../candidacy/catalog.ts';
@@ -14,6 +14,7 @@ import { ballotWelcome } from '../render/jury-tally.ts';
 import { BallotRooms } from './ballot-rooms.ts';
 import { JuryDossiers, scaleOf } from './dossiers.ts';
 import { JuryHandler } from './handler.ts';
+import { RoomReaderList } from './readers.ts';
 import { DossierPoster } from './poster.ts';
 import { JuryReminders, startSerialScheduler } from './reminders.ts';
 
@@ -68,8 +69,10 @@ export class JuryService implements JuryPort {
       languageOf,
     };
     const settings = () => this.settings();
+    const readers = new RoomReaderList(ctx.messenger, () => this.roster);
     this.poster = new DossierPoster({
       ...common,
+      readers,
       roster: this.roster,
       policy: this.policy,
       now,
@@ -83,6 +86,7 @@ export class JuryService implements JuryPort {
     });
     this.handler = new JuryHandler({
       ...common,
+      readers,
       poster: this.poster,
       reminders: this.reminders,
       organisersRoom: ctx.rooms.organisers,
@@ -108,7 +112,6 @@ export class JuryService implements JuryPort {
       roster,
       policy: this.policy,
       now: this.ctx.clock.now(),
-      organisersRoom: roster.organisers.map((userId) => ({ userId, roles: rolesOf(roster, userId) })),
     };
   }
 

@@ -6,7 +6,8 @@
 // so a crash between the two repeats the send harmlessly and `sync` (run after every
 // change and at start-up) finishes exactly what is missing.
 import { answerChanges } from '../../flows/jury/changes.ts';
-import { phaseOfDossier } from '../../flows/jury/decide.ts';
+import { phaseOfDossier, secrecyFacts, statusOf } from '../../flows/jury/decide.ts';
+import { mayShow } from '../../flows/jury/secrecy.ts';
 import type { JuryChange, JuryRecord } from '../../flows/jury/record.ts';
 import { jurorsOf, type JuryPolicy, type Roster } from '../../flows/jury/rules.ts';
 import type { Campaign, Storage } from '../../storage/index.ts';
@@ -24,6 +25,7 @@ import { votingOpenForJuror } from '../render/jury-tally.ts';
 import type { Messenger, OutgoingMessage } from '../types.ts';
 import type { BallotRooms } from './ballot-rooms.ts';
 import type { JuryDossiers, LoadedDossier } from './dossiers.ts';
+import type { RoomReaderList } from './readers.ts';
 import { decisionMessage, dossierRef, timeZoneOf } from './replies.ts';
 
 export interface PosterContext {
@@ -37,6 +39,7 @@ export interface PosterContext {
   readonly roster: Roster;
   readonly policy: JuryPolicy;
   readonly now: () => Date;
+  readonly readers: RoomReaderList;
   /** A juror's language. */
   languageOf(userId: string): Promise<string>;
   warn(data: Record<string, unknown>, message: string): void;
@@ -133,7 +136,15 @@ export class DossierPoster {
     }
     const decision = d().record.decision;
     if (decision && decision.postedVersion < decision.version) {
-      const message = decisionMessage(d(), this.c, this.c.lang);
+      const status = statusOf(d().record, d().scale, this.c.roster, this.c.policy);
+      const facts = { ...secrecyFacts(status, d().record, d().openVotes), decided: true };
+      const readers = await this.c.readers.of(this.c.juryRoom);
+      const message = decisionMessage(
+        d(),
+        this.c,
+        this.c.lang,
+        mayShow(readers, 'distribution', 'jury', facts),
+      );
       await this.toThread(d(), message, `decision:${d().record.candidacyId}:${decision.version}`);
       await step({ kind: 'decisionPosted', version: decision.version });
     }

@@ -79,7 +79,7 @@ export function renderReply(
         timeZone,
       );
     case 'decision':
-      return decisionMessage(dossier, context, lang);
+      return decisionMessage(dossier, context, lang, message.proposed);
     case 'help':
       return render.helpMessage(scale, lang);
   }
@@ -90,6 +90,8 @@ export function decisionMessage(
   dossier: LoadedDossier,
   context: ReplyContext,
   lang: string,
+  /** Whether the readers may see the level the jury proposed (someone outside the jury may read the room). */
+  showProposed: boolean,
 ): render.Rendered {
   const { record, scale } = dossier;
   const decision = record.decision;
@@ -99,7 +101,7 @@ export function decisionMessage(
     ref: dossierRef(dossier),
     scale,
     level: levelIndex(scale, decision.level) ?? 0,
-    proposed: status.result.majorityGrade,
+    proposed: showProposed ? status.result.majorityGrade : null,
     reason: decision.reason,
     mentions: decision.mentions,
     message: decision.message || null,

@@ -39,8 +39,21 @@ export interface JurySettings {
   readonly roster: Roster;
   readonly policy: JuryPolicy;
   readonly now: Date;
-  /** Who reads the organisers' room (with their roles). */
-  readonly organisersRoom: readonly Reader[];
+}
+
+/**
+ * Who actually reads each room a command's replies may go to (its members, bot
+ * excluded, with their roles): a piece of jury information goes to a room only when
+ * every one of them may see it, so someone let in by mistake closes that room to it.
+ */
+export interface RoomReaders {
+  /** The room the command was typed in. */
+  readonly here: readonly Reader[];
+  /** The shared jury room (dossier threads included). */
+  readonly jury: readonly Reader[];
+  /** The actor's own ballot room (empty when they have none). */
+  readonly ownBallot: readonly Reader[];
+  readonly organisers: readonly Reader[];
 }
 
 /** Where a reply goes: where the command was typed, the dossier's thread, the actor's ballot room, the organisers' room. */
@@ -54,7 +67,8 @@ export type JuryMessage =
   | { readonly kind: 'voteRecorded'; readonly level: number | null; readonly before: number | null }
   | { readonly kind: 'tally'; readonly complete: boolean; readonly ballots: boolean }
   | { readonly kind: 'notes' }
-  | { readonly kind: 'decision' }
+  /** `proposed`: whether the room's readers may see the level the jury proposed. */
+  | { readonly kind: 'decision'; readonly proposed: boolean }
   | { readonly kind: 'help' };
 
 export interface JuryReply {
@@ -75,6 +89,7 @@ export interface CommandInput {
   readonly place: Exclude<JuryPlace, 'organisers'>;
   readonly dossier: DossierSnapshot;
   readonly jury: JurySettings;
+  readonly readers: RoomReaders;
 }
 
 /** The jury's status of a dossier: eligible jurors, ballots, quorum, the majority judgment. */
@@ -154,7 +169,7 @@ export function decideCommand(input: CommandInput): Outcome {
       const replies: JuryReply[] = [
         { to: 'here', message: { kind: 'voteRecorded', level: index, before }, key: 'reply' },
       ];
-      return { change, replies: [...replies, ...completeTally(dossier, jury, change)] };
+      return { change, replies: [...replies, ...completeTally(dossier, input, change)] };
     }
     case 'recuse': {
       if (!actor.roles.juror) return refuse('refusal.notJuror');
@@ -166,7 +181,7 @@ export function decideCommand(input: CommandInput): Outcome {
         replies: [
           say('here', 'recusal.recorded', base),
           say('thread', 'recusal.announced', { ...base, juror: actor.userId }, 'announce'),
-          ...completeTally(dossier, jury, change),
+          ...completeTally(dossier, input, change),
         ],
       };
     }
@@ -179,10 +194,10 @@ export function decideCommand(input: CommandInput): Outcome {
     }
     case 'notes': {
       if (!checkContribution(actor.roles, recused).ok) return refuse('refusal.recused');
-      if (maySee(actor, 'notes', place, facts))
+      if (mayShow(input.readers.here, 'notes', place, facts))
         return { change: null, replies: [{ to: 'here', message: { kind: 'notes' }, key: 'reply' }] };
       // The shared room is read by a juror recused on this dossier: privately instead.
-      return privately(actor, { kind: 'notes' }, 'note.sentPrivately', base, jury, facts, 'notes');
+      return privately(actor, { kind: 'notes' }, 'note.sentPrivately', base, input.readers, facts, 'notes');
     }
     case 'mention': {
       if (!checkContribution(actor.roles, recused).ok) return refuse('refusal.recused');
@@ -216,17 +231,20 @@ function published(reply: JuryReply): JuryReply[] {
 }
 
 /** Once a ballot or recusal makes the jury complete, the tally goes to the thread for all. */
-function completeTally(dossier: DossierSnapshot, jury: JurySettings, change: JuryChange): JuryReply[] {
+function completeTally(dossier: DossierSnapshot, input: CommandInput, change: JuryChange): JuryReply[] {
+  const { jury, readers } = input;
   const after = { ...dossier.record, ballots: withBallot(dossier.record, change) };
   const status = statusOf(after, dossier.scale, jury.roster, jury.policy);
   if (!status.allVoted || after.decision) return [];
   const facts = secrecyFacts(status, after, dossier.openVotes);
+  // Someone outside the jury reads the jury room: members ask for it privately instead.
+  if (!mayShow(readers.jury, 'distribution', 'jury', facts)) return [];
   // The signature makes each distinct complete tally one send (a changed vote posts it again).
   const signature = after.ballots.map((b) => `${b.juror}=${b.status}:${b.level ?? ''}`).join(',');
   return [
     {
       to: 'thread',
-      message: { kind: 'tally', complete: true, ballots: facts.openVotes },
+      message: { kind: 'tally', complete: true, ballots: mayShow(readers.jury, 'ballots', 'jury', facts) },
       key: `tally:${hash(signature)}`,
     },
   ];
@@ -259,17 +277,21 @@ function privately(
   message: JuryMessage,
   ackKey: string,
   params: Params,
-  jury: JurySettings,
+  readers: RoomReaders,
   facts: SecrecyFacts,
   info: 'notes' | 'distribution',
 ): Outcome {
-  if (actor.roles.juror && maySee(actor, info, 'ballot', facts)) {
+  if (
+    actor.roles.juror &&
+    readers.ownBallot.length > 0 &&
+    mayShow(readers.ownBallot, info, 'ballot', facts)
+  ) {
     return {
       change: null,
       replies: [{ to: 'ownBallot', message, key: 'private' }, say('here', `${ackKey}.ballot`, params)],
     };
   }
-  if (actor.roles.organiser && mayShow(jury.organisersRoom, info, 'organisers', facts)) {
+  if (actor.roles.organiser && mayShow(readers.organisers, info, 'organisers', facts)) {
     return {
       change: null,
       replies: [{ to: 'organisers', message, key: 'private' }, say('here', `${ackKey}.organisers`, params)],
@@ -279,7 +301,7 @@ function privately(
 }
 
 function tally(input: CommandInput, status: JuryStatus, facts: SecrecyFacts): Outcome {
-  const { actor, place, dossier, jury } = input;
+  const { actor, place, dossier } = input;
   const base = { number: dossier.record.number, name: dossier.name };
   // `count` picks the plural form (i18next).
   const progress = {
@@ -292,24 +314,29 @@ function tally(input: CommandInput, status: JuryStatus, facts: SecrecyFacts): Ou
   const message: JuryMessage = {
     kind: 'tally',
     complete: false,
-    ballots: maySee(actor, 'ballots', place, facts),
+    ballots: mayShow(input.readers.here, 'ballots', place, facts),
   };
-  if (maySee(actor, 'distribution', place, facts))
+  // The person may see it, and so may everyone else who reads this room.
+  if (
+    maySee(actor, 'distribution', place, facts) &&
+    mayShow(input.readers.here, 'distribution', place, facts)
+  )
     return { change: null, replies: [{ to: 'here', message, key: 'reply' }] };
   if (actor.roles.juror && recused) return { change: null, replies: [say('here', 'refusal.recused', base)] };
   if (actor.roles.juror && !facts.cast.includes(actor.userId))
     return { change: null, replies: [say('here', 'refusal.notVotedYet', progress)] };
-  // Entitled, but not in this place (the shared room before every juror has a ballot).
-  const outcome = privately(
+  // Entitled, but not in this place: the shared room before every juror has a ballot, or a
+  // room someone outside the jury reads.
+  const outsider = maySee(actor, 'distribution', place, facts);
+  return privately(
     actor,
     { ...message, ballots: facts.openVotes },
-    'tally.sentPrivately',
+    outsider ? 'tally.outsider' : 'tally.sentPrivately',
     progress,
-    jury,
+    input.readers,
     facts,
     'distribution',
   );
-  return outcome;
 }
 
 function decidedLevel(dossier: DossierSnapshot): number {
@@ -349,7 +376,7 @@ function decision(
     // Saying "differs from the proposed level N" reveals the distribution: only where it may be seen.
     if (result.reason === 'reasonRequired') {
       const proposed = status.result.majorityGrade ?? 0;
-      return maySee(actor, 'distribution', place, facts)
+      return mayShow(input.readers.here, 'distribution', place, facts)
         ? refuse('decision.refusal.reasonRequired', { ...params, proposed })
         : refuse('decision.refusal.reasonRequiredHidden', params);
     }
@@ -366,7 +393,9 @@ function decision(
       by: actor.userId,
     },
     // The thread gets the decision as a follow-up of the stored record (decisionPosted).
-    replies: [{ to: 'here', message: { kind: 'decision' }, key: 'echo' }],
+    replies: [
+      { to: 'here', message: { kind: 'decision', proposed: proposedShown(input, facts) }, key: 'echo' },
+    ],
   };
 }
 
@@ -382,7 +411,6 @@ function correction(input: CommandInput, status: JuryStatus, draft: DraftFields)
         message: record.decision.message || null,
       }
     : null;
-  void status;
   const result = correct(actor.roles, current, draft);
   if (!result.ok) {
     const key =
@@ -401,8 +429,22 @@ function correction(input: CommandInput, status: JuryStatus, draft: DraftFields)
       reason: result.reason,
       by: actor.userId,
     },
-    replies: [{ to: 'here', message: { kind: 'decision' }, key: 'echo' }],
+    replies: [
+      {
+        to: 'here',
+        message: {
+          kind: 'decision',
+          proposed: proposedShown(input, secrecyFacts(status, record, dossier.openVotes)),
+        },
+        key: 'echo',
+      },
+    ],
   };
+}
+
+/** With the decision, the proposed level may be seen by the jury: unless someone else reads the room. */
+function proposedShown(input: CommandInput, facts: SecrecyFacts): boolean {
+  return mayShow(input.readers.here, 'distribution', input.place, { ...facts, decided: true });
 }
 
 const paramsSchema = z.record(z.string(), z.union([z.string(), z.number()]));
@@ -420,7 +462,7 @@ export const juryReplySchema: z.ZodType<JuryReply> = z.object({
     }),
     z.object({ kind: z.literal('tally'), complete: z.boolean(), ballots: z.boolean() }),
     z.object({ kind: z.literal('notes') }),
-    z.object({ kind: z.literal('decision') }),
+    z.object({ kind: z.literal('decision'), proposed: z.boolean() }),
     z.object({ kind: z.literal('help') }),
   ]),
 });

@@ -109,9 +109,16 @@ export class RecordingMessenger implements Messenger {
   }
 
   /** Those invited at the room's creation or since. */
+  /** Members of rooms the double did not create (a configured jury room...), set by the test. */
+  readonly presetMembers = new Map<string, string[]>();
+
   async members(roomId: string): Promise<string[]> {
     const atCreation = this.rooms.find((r) => r.roomId === roomId)?.options.invite ?? [];
-    return [...atCreation, ...this.invites.filter((i) => i.roomId === roomId).map((i) => i.userId)];
+    return [
+      ...(this.presetMembers.get(roomId) ?? []),
+      ...atCreation,
+      ...this.invites.filter((i) => i.roomId === roomId).map((i) => i.userId),
+    ];
   }
 
   /** Display names the test gave people (none by default). */

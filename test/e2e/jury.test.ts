@@ -288,6 +288,11 @@ describe('the jury', () => {
   });
 
   it('posts the tally for all once every non-recused juror has a ballot, explained in words', async () => {
+    // Eve, let in by mistake, is shown out: the jury room is the jury's again.
+    await olga.request('POST', `/rooms/${encodeURIComponent(juryRoom)}/kick`, {
+      user_id: eve.userId,
+      reason: 'Pas membre du jury',
+    });
     expect((await inBallot(denis, '!deport #1 Je conseille cette commune.')).body).toContain(
       "Conflit d'intérêts",
     );

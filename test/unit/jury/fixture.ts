@@ -25,6 +25,7 @@ export function questionnaireFile(): string {
 }
 
 export const JURY_ROOM = '!jury:test';
+export const ORGANISERS_ROOM = '!org:test';
 export const ORGANISER = '@org:test';
 export const PRESIDENT = '@president:test';
 export const JURORS = ['@alice:test', '@bob:test', '@carol:test'];
@@ -69,11 +70,14 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     messenger,
     clock,
     metrics: createMetrics(),
-    rooms: { jury: JURY_ROOM, organisers: '!org:test', lobby: null, announcements: null },
+    rooms: { jury: JURY_ROOM, organisers: ORGANISERS_ROOM, lobby: null, announcements: null },
     services: {},
     storage,
   };
   await storage.botState.registerRoom(JURY_ROOM, { kind: 'jury' });
+  // The configured rooms, as the bot invites people to them: the jury and the organisers.
+  messenger.presetMembers.set(JURY_ROOM, [...JURORS, PRESIDENT, ORGANISER]);
+  messenger.presetMembers.set(ORGANISERS_ROOM, [ORGANISER]);
   const campaign = await storage.campaigns.create({
     year: 2026,
     name: 'Label 2026',

@@ -288,6 +288,7 @@ describe('tallies', () => {
   it('stays secret when a juror who has not voted reads the organisers’ room', async () => {
     const h = await createHarness();
     h.ctx.config.people.organisers.push(CAROL); // an organiser who is also a juror
+    h.messenger.presetMembers.get(ORGANISERS_ROOM)?.push(CAROL); // and reads the organisers' room
     const [{ root }] = (await finalDossiers(h)) as [Awaited<ReturnType<typeof posted>>];
     await inBallot(h, ALICE, '!vote #1 4');
     await h.say(ORGANISER, JURY_ROOM, '!decompte', root);
