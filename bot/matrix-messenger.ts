@@ -298,7 +298,11 @@ export class MatrixMessenger implements Messenger {
           visibility: options.visibility === 'public' ? 'public' : 'private',
           is_direct: false,
           initial_state: [
-            { type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'shared' } },
+            {
+              type: 'm.room.history_visibility',
+              state_key: '',
+              content: { history_visibility: options.history ?? 'shared' },
+            },
           ],
           power_level_content_override: { users: { [this.userId]: 100, ...moderators } },
         }),

@@ -58,6 +58,11 @@ export interface CreateRoomOptions {
   visibility?: 'private' | 'public';
   /** Power level 50 (moderator) for these users. */
   moderators?: string[];
+  /**
+   * Who may read the room's past (m.room.history_visibility): `shared` (default) lets
+   * anyone who joins read it all; `invited`, only what came after their invitation.
+   */
+  history?: 'shared' | 'invited';
 }
 
 /** Everything a handler may do on Matrix. Implementations retry rate limits and outages. */

@@ -3,7 +3,7 @@
 // recused juror, organiser — in every kind of room, through the real homeserver with one
 // Matrix client per person. Each answer must be what the design says (see
 // authorization-design.ts); the observed table is docs/authorization.md.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as prettier from 'prettier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,8 @@ import {
   type RoomKind,
 } from './authorization-design.ts';
 import { describeLines, errorLines, expectAlive, history, sleep, waitUntil } from './support.ts';
+import { ballotRoomOf } from '../jury-people.ts';
+import { VISIBILITY_START } from './visibility-design.ts';
 import { endBotRun } from '../teardown.ts';
 
 const DOC = join(import.meta.dirname, '..', '..', '..', 'docs', 'authorization.md');
@@ -118,7 +120,7 @@ beforeAll(async () => {
   // Ballot rooms; the recused juror recuses on every dossier.
   const ballots: Partial<Record<Role, string>> = {};
   for (const role of ['juror', 'recused'] as const) {
-    const roomId = await storedRoom(storage, `jury:ballot:${people[role].userId}`);
+    const roomId = await ballotRoomOf(storage, people[role].userId);
     await people[role].acceptInvite({ roomId, timeoutMs: 30_000 });
     await people[role].nextMessage(roomId, { from: bot.userId, timeoutMs: 30_000 });
     ballots[role] = roomId;
@@ -399,10 +401,13 @@ describe('the authorisation matrix', () => {
 
     if (process.env.TNL_WRITE_AUTHORIZATION_DOC === '1') {
       const options = (await prettier.resolveConfig(DOC)) ?? {};
-      writeFileSync(
-        DOC,
-        await prettier.format(renderTable(all, seconds), { ...options, parser: 'markdown' }),
-      );
+      const table = await prettier.format(renderTable(all, seconds), { ...options, parser: 'markdown' });
+      // The second table (what each role sees of the votes) is jury-visibility.test.ts's: kept.
+      const current = readFileSync(DOC, 'utf8');
+      const visibility = current.includes(VISIBILITY_START)
+        ? current.slice(current.indexOf(VISIBILITY_START))
+        : '';
+      writeFileSync(DOC, visibility ? `${table.trimEnd()}\n\n${visibility}` : table);
     }
 
     const wrong = all
