@@ -85,28 +85,41 @@ export function missingRequired(questionnaire: Questionnaire, answers: Answers):
 
 export interface SectionProgress {
   readonly sectionId: string;
-  readonly answered: number;
+  /** Answered, skipped on purpose, or not applying given the answers. */
+  readonly done: number;
   readonly total: number;
 }
 
-/** Counts over the questions that apply given the answers so far. */
+/**
+ * Counts over every question of the questionnaire, the same N as "Q8/11": answered ones,
+ * those that do not apply given the answers, and those settled (answered, skipped or not
+ * applying), in all and by section.
+ */
 export function progressOf(
   questionnaire: Questionnaire,
   answers: Answers,
-): { answered: number; total: number; sections: SectionProgress[] } {
+  skipped: readonly string[] = [],
+): { answered: number; notApplicable: number; done: number; total: number; sections: SectionProgress[] } {
+  let answered = 0;
+  let notApplicable = 0;
   const sections = questionnaire.sections.map((section) => {
-    const relevant = section.questionIds
+    const questions = section.questionIds
       .map((id) => questionnaire.byId.get(id))
-      .filter((q): q is Question => q !== undefined && isRelevant(q, answers));
-    return {
-      sectionId: section.id,
-      answered: relevant.filter((q) => answers[q.id] !== undefined).length,
-      total: relevant.length,
-    };
+      .filter((q): q is Question => q !== undefined);
+    let done = 0;
+    for (const q of questions) {
+      if (!isRelevant(q, answers)) notApplicable++;
+      else if (answers[q.id] !== undefined) answered++;
+      else if (!skipped.includes(q.id)) continue;
+      done++;
+    }
+    return { sectionId: section.id, done, total: questions.length };
   });
   return {
-    answered: sections.reduce((n, s) => n + s.answered, 0),
-    total: sections.reduce((n, s) => n + s.total, 0),
+    answered,
+    notApplicable,
+    done: sections.reduce((n, s) => n + s.done, 0),
+    total: questionnaire.questions.length,
     sections,
   };
 }
