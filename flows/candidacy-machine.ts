@@ -465,7 +465,12 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
           };
         }),
     }));
-    return { kind: 'summary', sections, missing: missingRequired(questionnaire, ctx.answers).map(ref) };
+    return {
+      kind: 'summary',
+      sections,
+      missing: missingRequired(questionnaire, ctx.answers).map(ref),
+      notApplicable: progressOf(questionnaire, ctx.answers, ctx.skipped).notApplicable,
+    };
   };
 
   const progress = (ctx: ConversationContext, ev: MachineEvent): ReplyIntent => {

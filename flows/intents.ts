@@ -75,7 +75,13 @@ export type ReplyIntent =
       number?: number;
       commands: readonly CommandName[];
     }
-  | { kind: 'summary'; sections: readonly SummarySection[]; missing: readonly QuestionRef[] }
+  | {
+      kind: 'summary';
+      sections: readonly SummarySection[];
+      missing: readonly QuestionRef[];
+      /** Questions that do not apply given the answers (not listed in `sections`). */
+      notApplicable: number;
+    }
   | ({
       kind: 'progress';
       /** Over every question of the questionnaire (the N of "Q8/11"). */

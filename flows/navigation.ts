@@ -83,6 +83,23 @@ export function missingRequired(questionnaire: Questionnaire, answers: Answers):
   );
 }
 
+/** The questions a condition looks at. */
+function conditionQuestions(c: Condition): string[] {
+  if ('all' in c) return c.all.flatMap(conditionQuestions);
+  if ('any' in c) return c.any.flatMap(conditionQuestions);
+  if ('not' in c) return conditionQuestions(c.not);
+  return [c.question];
+}
+
+/**
+ * Does not apply, for good: its condition is false and every question the condition looks
+ * at is answered or skipped (one still to come could make it apply).
+ */
+export function isSettledNotApplicable(q: Question, pos: Position): boolean {
+  if (q.when === undefined || isRelevant(q, pos.answers)) return false;
+  return conditionQuestions(q.when).every((id) => pos.answers[id] !== undefined || pos.skipped.includes(id));
+}
+
 export interface SectionProgress {
   readonly sectionId: string;
   /** Answered, skipped on purpose, or not applying given the answers. */
@@ -108,7 +125,8 @@ export function progressOf(
       .filter((q): q is Question => q !== undefined);
     let done = 0;
     for (const q of questions) {
-      if (!isRelevant(q, answers)) notApplicable++;
+      if (isSettledNotApplicable(q, { answers, skipped })) notApplicable++;
+      else if (!isRelevant(q, answers)) continue; // may apply once the question it depends on is answered
       else if (answers[q.id] !== undefined) answered++;
       else if (!skipped.includes(q.id)) continue;
       done++;

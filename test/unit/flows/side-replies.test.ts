@@ -156,3 +156,18 @@ describe('a list built by two people', () => {
     expect(set?.type === 'answerSet' ? set.itemsBy : undefined).toEqual([MAX]);
   });
 });
+
+describe('counts', () => {
+  it('a question that may still apply is not counted as "does not apply"', () => {
+    const d = new Driver();
+    d.answer('Ville', '1');
+    d.say('!progression');
+    // linux_share and distros wait for uses_linux; only kind_other is settled.
+    expect(d.reply('progress')).toMatchObject({ answered: 2, notApplicable: 1, done: 3, total: 12 });
+    d.say('!recap');
+    expect(d.reply('summary').notApplicable).toBe(1);
+    d.answer('non');
+    d.say('!recap');
+    expect(d.reply('summary').notApplicable).toBe(3);
+  });
+});

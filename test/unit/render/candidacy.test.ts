@@ -140,6 +140,7 @@ const SAMPLES: { [K in ReplyIntent['kind']]: Array<Extract<ReplyIntent, { kind: 
         },
       ],
       missing: [{ questionId: 'uses_linux', number: 4 }],
+      notApplicable: 1,
     },
   ],
   progress: [
@@ -402,6 +403,7 @@ describe('long summaries', () => {
     const intent: ReplyIntent = {
       kind: 'summary',
       missing: [],
+      notApplicable: 0,
       sections: ['identification', 'tech', 'contact'].map((sectionId) => ({
         sectionId,
         items: Array.from({ length: 4 }, (_, i) => ({
