@@ -126,7 +126,8 @@ export function progressOf(
     let done = 0;
     for (const q of questions) {
       if (isSettledNotApplicable(q, { answers, skipped })) notApplicable++;
-      else if (!isRelevant(q, answers)) continue; // may apply once the question it depends on is answered
+      else if (!isRelevant(q, answers))
+        continue; // may apply once the question it depends on is answered
       else if (answers[q.id] !== undefined) answered++;
       else if (!skipped.includes(q.id)) continue;
       done++;

@@ -377,7 +377,10 @@ function renderSummary(r: Renderer, intent: Extract<ReplyIntent, { kind: 'summar
     0,
   );
   // The summary lists the questions that apply; the others are counted, not listed.
-  const head = blocks([heading(r.tr('summary.title'), 3), paragraph(r.counts(answered, intent.notApplicable))]);
+  const head = blocks([
+    heading(r.tr('summary.title'), 3),
+    paragraph(r.counts(answered, intent.notApplicable)),
+  ]);
   const section = (s: SummarySection): Rich => {
     const title = r.text(r.questionnaire.sections.find((x) => x.id === s.sectionId)?.title);
     const items = s.items.map((item) => {
