@@ -275,8 +275,10 @@ export function step(input: StepInput): StepResult {
   const before = restore(machine, input.questionnaire, input.snapshot);
   let given = input.event;
   if (given.type === 'quick') {
-    // A vote or reaction counts only while its question is the one being asked.
-    const asked = before.value === 'filling' && before.context.cursor === given.questionId;
+    // A vote or reaction counts only while its question is the one being asked (paused, it
+    // gets the pause's answer); never as the "yes" of a pending confirmation.
+    const asked =
+      (before.value === 'filling' || before.value === 'paused') && before.context.cursor === given.questionId;
     if (!asked) return lateQuickReply(input, given, viewOf(before));
     given = { type: 'text', text: given.text, sender: given.sender, ...(given.at ? { at: given.at } : {}) };
   }

@@ -171,3 +171,20 @@ describe('counts', () => {
     expect(d.reply('summary').notApplicable).toBe(3);
   });
 });
+
+describe('quick replies in other states', () => {
+  it('paused, a vote on the question being asked gets the pause answer; never the yes of a confirmation', () => {
+    const d = new Driver();
+    d.answer('Ville', '!pause');
+    d.send(quick('kind', 'epci'));
+    expect(d.kinds()).toEqual(['isPaused']);
+    const c = new Driver();
+    c.answer('Ville', '1', 'oui');
+    c.answer('!modifier 4', '!effacer 4');
+    expect(c.state).toBe('confirming');
+    const r = c.send(quick('uses_linux', 'oui'));
+    expect(r.replies[0]?.kind).toBe('lateQuickReply');
+    expect(c.state).toBe('confirming');
+    expect(c.context.answers.uses_linux?.value).toBe(true);
+  });
+});
