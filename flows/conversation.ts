@@ -31,7 +31,12 @@
  * (a scheduler at the closing time) and `decide` (the jury's level) come from the system. Pass the
  * message's server timestamp as `at` when there is one: it decides against the deadline (after
  * `campaign.closesAt` every change is refused with the closing date, and a submitted dossier moves
- * to under_review). Reactions and poll answers can be sent as `text` ("oui", "2", "1, 3").
+ * to under_review). Reactions and poll votes are `quick` events: the text they stand for ("oui",
+ * "epci", "csv, json") and the question they answer; they count only while that question is
+ * asked, otherwise the reply says it already has an answer and how to change it.
+ *
+ * Every side reply (summary, progress, help, a refusal, an error) ends with a `current` intent,
+ * the question being asked in one line (`reminderOf(view)` gives it for the bot's own refusals).
  *
  * Throws SnapshotError when a stored snapshot cannot be restored (other machine version, other
  * questionnaire, corrupt JSON); never throws for anything a person types.
