@@ -250,6 +250,24 @@ export class MatrixMessenger implements Messenger {
     );
   }
 
+  async endPoll(roomId: string, pollEventId: string, text: string): Promise<void> {
+    // After the reply that made it useless, like the other extras, but never left out while
+    // the homeserver is slow: a poll left open keeps taking votes. A stable transaction id
+    // makes ending it twice one event.
+    await sleep(EXTRAS_AFTER_MS);
+    await this.sendEvent(
+      roomId,
+      'org.matrix.msc3381.poll.end',
+      {
+        'm.relates_to': { rel_type: 'm.reference', event_id: pollEventId },
+        'org.matrix.msc3381.poll.end': {},
+        'org.matrix.msc1767.text': text,
+        body: text,
+      },
+      transactionId(`poll-end:${pollEventId}`, 0),
+    ).catch((error: unknown) => this.logger.warn({ roomId, pollEventId, err: error }, 'poll not ended'));
+  }
+
   async sendFile(roomId: string, file: OutgoingFile, options?: SendOptions): Promise<string> {
     const url = await withRetry(
       'upload',

@@ -71,6 +71,11 @@ export interface Messenger {
   send(roomId: string, message: OutgoingMessage, options?: SendOptions): Promise<string[]>;
   sendFile(roomId: string, file: OutgoingFile, options?: SendOptions): Promise<string>;
   react(roomId: string, eventId: string, key: string, options?: SendOptions): Promise<void>;
+  /**
+   * Ends one of the bot's polls (MSC3381 `org.matrix.msc3381.poll.end`, `text` its fallback),
+   * a moment later, in the background: clients then show it closed and take no more votes.
+   */
+  endPoll(roomId: string, pollEventId: string, text: string): Promise<void>;
   createRoom(options: CreateRoomOptions): Promise<string>;
   invite(roomId: string, userId: string): Promise<void>;
   join(roomId: string): Promise<void>;

@@ -4,7 +4,7 @@
 // it into "what was expected, with an example" in the person's language.
 import { z } from 'zod';
 import type { Choice, Question, QuestionOf } from './questionnaire.ts';
-import { fold, foldWord } from './text.ts';
+import { cleanText, fold, foldWord } from './text.ts';
 
 /** A stored answer: text types and dates (YYYY-MM-DD) are strings, yes/no a boolean,
  *  numbers numbers, multiple choices a list of choice ids, lists a list of entries. */
@@ -16,6 +16,8 @@ export interface AnswerRecord {
   readonly by: string;
   /** When (ISO 8601). */
   readonly at: string;
+  /** List answers: who typed each entry, in the order of the entries. */
+  readonly itemsBy?: readonly string[];
 }
 
 export const PROBLEM_CODES = [
@@ -170,7 +172,8 @@ const NO = new Set(['non', 'n', 'no', 'faux', 'false']);
 
 /** Parses a person's message as an answer to `q`. Never throws. */
 export function parseAnswer(q: Question, text: string): ParseResult {
-  const trimmed = text.trim();
+  // Only invisible characters (zero-width, bidi controls, NBSP...) is an empty answer.
+  const trimmed = cleanText(text);
   if (trimmed === '') return { ok: false, problem: problem(q, 'empty') };
   switch (q.type) {
     case 'short_text':
@@ -308,7 +311,7 @@ export function parseListItems(
 ): { items: string[] } | { problem: Problem } {
   const lines = text
     .split('\n')
-    .map((line) => line.replace(/^\s*(?:[-*•–]|\d+[.)])\s+/, '').trim())
+    .map((line) => cleanText(cleanText(line).replace(/^(?:[-*•–]|\d+[.)])\s+/, '')))
     .filter(Boolean);
   if (lines.length === 0) return { problem: problem(q, 'empty') };
   const items: string[] = [];

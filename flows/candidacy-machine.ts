@@ -38,7 +38,7 @@ import {
   prune,
 } from './navigation.ts';
 import type { Question, QuestionOf, Questionnaire } from './questionnaire.ts';
-import { foldWord } from './text.ts';
+import { fold, foldWord } from './text.ts';
 
 /** Bump when the context or the states change shape; conversation.ts refuses other versions. */
 export const MACHINE_VERSION = 1;
@@ -64,6 +64,9 @@ export interface ConversationContext {
   returnTo: string | null;
   /** Entries of list questions typed but not yet finished with `!done`. */
   drafts: Record<string, string[]>;
+  /** Who typed each entry of a list (question id -> folded entry -> user id), so that the
+   *  person who types `!done` is not credited with everyone's entries. */
+  draftBy: Record<string, Record<string, string>>;
   pending: { about: ConfirmationAbout; questionId?: string } | null;
   /** Section of the last question asked, to announce a new section once. */
   lastSection: string | null;
@@ -211,11 +214,16 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
     if (!q) return {};
     const answer = ctx.answers[q.id];
     const drafts = { ...ctx.drafts };
-    if (q.type === 'list' && drafts[q.id] === undefined && Array.isArray(answer?.value))
+    const draftBy = { ...ctx.draftBy };
+    if (q.type === 'list' && drafts[q.id] === undefined && answer && Array.isArray(answer.value)) {
       drafts[q.id] = [...answer.value];
+      draftBy[q.id] = Object.fromEntries(
+        answer.value.map((item, i) => [fold(item), answer.itemsBy?.[i] ?? answer.by]),
+      );
+    }
     const lastYear = answer === undefined ? ctx.lastYear[q.id] : undefined;
     return {
-      patch: { lastSection: q.sectionId, drafts },
+      patch: { lastSection: q.sectionId, drafts, draftBy },
       replies: [
         {
           kind: 'ask',
@@ -244,9 +252,18 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
     delete lastYear[q.id];
     const drafts = { ...ctx.drafts };
     delete drafts[q.id];
+    const draftBy = { ...ctx.draftBy };
+    delete draftBy[q.id];
     const skipped = ctx.skipped.filter((id) => id !== q.id);
-    if (previous && sameValue(previous.value, value)) return { patch: { lastYear, drafts, skipped } };
-    const changed = { ...ctx.answers, [q.id]: { value, by: ev.sender, at: ev.at } };
+    if (previous && sameValue(previous.value, value))
+      return { patch: { lastYear, drafts, draftBy, skipped } };
+    // Each entry of a list stays credited to whoever typed it.
+    const itemsBy =
+      q.type === 'list' && Array.isArray(value)
+        ? value.map((item) => ctx.draftBy[q.id]?.[fold(item)] ?? ev.sender)
+        : undefined;
+    const record = { value, by: ev.sender, at: ev.at, ...(itemsBy ? { itemsBy } : {}) };
+    const changed = { ...ctx.answers, [q.id]: record };
     const { answers, dropped } = prune(questionnaire, changed);
     for (const { question: d } of dropped) delete drafts[d.id];
     const effects: Effect[] = [
@@ -258,6 +275,7 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
         by: ev.sender,
         at: ev.at,
         source,
+        ...(itemsBy ? { itemsBy } : {}),
       },
       ...dropped.map(({ question: d, previous: p }): Effect => ({
         type: 'answerCleared',
@@ -269,7 +287,7 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
       })),
     ];
     return {
-      patch: { answers, lastYear, drafts, skipped },
+      patch: { answers, lastYear, drafts, draftBy, skipped },
       effects,
       replies: dropped.length ? [{ kind: 'dropped', questions: dropped.map((d) => ref(d.question)) }] : [],
     };
@@ -284,6 +302,8 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
     const drafts = { ...ctx.drafts };
     delete drafts[q.id];
     for (const { question: d } of dropped) delete drafts[d.id];
+    const draftBy = { ...ctx.draftBy };
+    delete draftBy[q.id];
     const cleared = (d: Question, p: AnswerRecord, reason: 'cleared' | 'notApplicable'): Effect => ({
       type: 'answerCleared',
       questionId: d.id,
@@ -296,6 +316,7 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
       patch: {
         answers,
         drafts,
+        draftBy,
         skipped: q.required ? ctx.skipped : [...ctx.skipped.filter((id) => id !== q.id), q.id],
       },
       effects: [
@@ -368,7 +389,17 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
     const lastYear = { ...ctx.lastYear };
     delete lastYear[q.id];
     return {
-      patch: { drafts: { ...ctx.drafts, [q.id]: items }, lastYear },
+      patch: {
+        drafts: { ...ctx.drafts, [q.id]: items },
+        draftBy: {
+          ...ctx.draftBy,
+          [q.id]: {
+            ...ctx.draftBy[q.id],
+            ...Object.fromEntries(parsed.items.map((item) => [fold(item), ev.sender])),
+          },
+        },
+        lastYear,
+      },
       replies: [{ kind: 'listItemsAdded', ...ref(q), added: parsed.items, count: items.length }],
     };
   };
@@ -434,11 +465,16 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
           };
         }),
     }));
-    return { kind: 'summary', sections, missing: missingRequired(questionnaire, ctx.answers).map(ref) };
+    return {
+      kind: 'summary',
+      sections,
+      missing: missingRequired(questionnaire, ctx.answers).map(ref),
+      notApplicable: progressOf(questionnaire, ctx.answers, ctx.skipped).notApplicable,
+    };
   };
 
   const progress = (ctx: ConversationContext, ev: MachineEvent): ReplyIntent => {
-    const p = progressOf(questionnaire, ctx.answers);
+    const p = progressOf(questionnaire, ctx.answers, ctx.skipped);
     const current = cursorQ(ctx);
     return {
       kind: 'progress',
@@ -941,6 +977,7 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
       cursor: null,
       returnTo: null,
       drafts: {},
+      draftBy: {},
       pending: null,
       lastSection: null,
       startedBy: input.startedBy,

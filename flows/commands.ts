@@ -2,7 +2,7 @@
 // has French and English names and both work whatever the person's language; names are
 // compared without case or accents. "!resume" means resume (English); the French for the
 // summary is "!recap" (and "!résumé" typed with its accents is understood as summary).
-import { fold } from './text.ts';
+import { cleanText, fold } from './text.ts';
 
 export const COMMANDS = [
   'help',
@@ -82,7 +82,8 @@ export type ParsedInput =
   | { kind: 'missingArgument'; name: CommandName };
 
 export function parseInput(text: string): ParsedInput {
-  const trimmed = text.trim();
+  // "\u200b!recap" is still the command: invisible characters do not hide it.
+  const trimmed = cleanText(text);
   const match = /^!\s*(\S+)\s*([\s\S]*)$/.exec(trimmed);
   if (!match) return { kind: 'answer', text };
   const rawWord = match[1] ?? '';

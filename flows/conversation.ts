@@ -31,7 +31,12 @@
  * (a scheduler at the closing time) and `decide` (the jury's level) come from the system. Pass the
  * message's server timestamp as `at` when there is one: it decides against the deadline (after
  * `campaign.closesAt` every change is refused with the closing date, and a submitted dossier moves
- * to under_review). Reactions and poll answers can be sent as `text` ("oui", "2", "1, 3").
+ * to under_review). Reactions and poll votes are `quick` events: the text they stand for ("oui",
+ * "epci", "csv, json") and the question they answer; they count only while that question is
+ * asked, otherwise the reply says it already has an answer and how to change it.
+ *
+ * Every side reply (summary, progress, help, a refusal, an error) ends with a `current` intent,
+ * the question being asked in one line (`reminderOf(view)` gives it for the bot's own refusals).
  *
  * Throws SnapshotError when a stored snapshot cannot be restored (other machine version, other
  * questionnaire, corrupt JSON); never throws for anything a person types.
@@ -74,6 +79,8 @@ export type ConversationEvent =
   | { type: 'text'; text: string; sender: string; at?: Date }
   | { type: 'replace'; questionId: string; text: string; sender: string; at?: Date }
   | { type: 'redacted'; questionId: string; sender: string; at?: Date }
+  /** A quick reply (poll vote, reaction) to the question `questionId`, as the text it stands for. */
+  | { type: 'quick'; questionId: string; text: string; sender: string; at?: Date }
   | { type: 'close'; at?: Date }
   | { type: 'decide'; level: string; sender?: string; at?: Date };
 
@@ -181,7 +188,10 @@ export function start(input: StartInput): StepResult {
 }
 
 /** Turns a caller's event into a machine event, or replies straight away (unknown command...). */
-export function toMachineEvent(event: ConversationEvent, now: Date): MachineEvent | ReplyIntent {
+export function toMachineEvent(
+  event: Exclude<ConversationEvent, { type: 'quick' }>,
+  now: Date,
+): MachineEvent | ReplyIntent {
   const at = (event.at ?? now).toISOString();
   switch (event.type) {
     case 'replace':
@@ -221,15 +231,72 @@ export function toMachineEvent(event: ConversationEvent, now: Date): MachineEven
   }
 }
 
+/** Replies that keep a list going: the question is just above, no need to repeat it. */
+const LIST_PROGRESS: ReadonlySet<string> = new Set(['listItemsAdded', 'listItemRemoved', 'listCleared']);
+
+/** The one-line reminder of the question being asked, if one is. */
+export function reminderOf(view: ConversationView, questionnaire: Questionnaire): ReplyIntent | undefined {
+  const q = view.state === 'filling' && view.questionId ? questionnaire.byId.get(view.questionId) : undefined;
+  return q ? { kind: 'current', questionId: q.id, number: q.number } : undefined;
+}
+
+/** Every side reply (help, summary, a refusal, an error) ends with the question being asked. */
+function withReminder(replies: ReplyIntent[], view: ConversationView, questionnaire: Questionnaire) {
+  const last = replies[replies.length - 1];
+  if (!last || LIST_PROGRESS.has(last.kind) || replies.some((r) => r.kind === 'ask')) return replies;
+  const reminder = reminderOf(view, questionnaire);
+  return reminder ? [...replies, reminder] : replies;
+}
+
+/** A quick reply to a question no longer asked: it changes nothing, and says how to change that answer. */
+function lateQuickReply(
+  input: StepInput,
+  event: Extract<ConversationEvent, { type: 'quick' }>,
+  view: ConversationView,
+): StepResult {
+  const q = input.questionnaire.byId.get(event.questionId);
+  const current = view.answers[event.questionId];
+  const replies: ReplyIntent[] = q
+    ? [
+        {
+          kind: 'lateQuickReply',
+          questionId: q.id,
+          number: q.number,
+          ...(current ? { value: current.value } : {}),
+        },
+      ]
+    : [];
+  return {
+    snapshot: input.snapshot,
+    replies: withReminder(replies, view, input.questionnaire),
+    effects: [],
+    accepted: false,
+    view,
+  };
+}
+
 export function step(input: StepInput): StepResult {
   const machine = machineFor(input.questionnaire, input.campaign);
   const before = restore(machine, input.questionnaire, input.snapshot);
-  const event = toMachineEvent(input.event, input.now);
+  let given = input.event;
+  if (given.type === 'quick') {
+    // A vote or reaction counts only while its question is the one being asked (paused, it
+    // gets the pause's answer); never as the "yes" of a pending confirmation.
+    const asked =
+      (before.value === 'filling' || before.value === 'paused') && before.context.cursor === given.questionId;
+    if (!asked) return lateQuickReply(input, given, viewOf(before));
+    given = { type: 'text', text: given.text, sender: given.sender, ...(given.at ? { at: given.at } : {}) };
+  }
+  const event = toMachineEvent(given, input.now);
   if ('kind' in event) {
-    return { snapshot: input.snapshot, replies: [event], effects: [], accepted: false, view: viewOf(before) };
+    const view = viewOf(before);
+    const replies = withReminder([event], view, input.questionnaire);
+    return { snapshot: input.snapshot, replies, effects: [], accepted: false, view };
   }
   const [after, actions] = transition(machine, before, event);
-  const { replies, effects } = collect(actions);
+  const collected = collect(actions);
+  const effects = collected.effects;
+  const replies = withReminder(collected.replies, viewOf(after), input.questionnaire);
   const snapshot = persist(machine, after, input.questionnaire);
   const accepted =
     effects.length > 0 || JSON.stringify(snapshot.state) !== JSON.stringify(input.snapshot.state);
@@ -255,12 +322,17 @@ const contextSchema = z.object({
   questionnaireId: z.string(),
   questionnaireVersion: z.number(),
   status: z.enum(['draft', 'submitted', 'under_review', 'decided', 'withdrawn']),
-  answers: z.record(z.string(), z.object({ value: answerValue, by: z.string(), at: z.string() })),
+  answers: z.record(
+    z.string(),
+    z.object({ value: answerValue, by: z.string(), at: z.string(), itemsBy: z.array(z.string()).optional() }),
+  ),
   skipped: z.array(z.string()),
   lastYear: z.record(z.string(), answerValue),
   cursor: z.string().nullable(),
   returnTo: z.string().nullable(),
   drafts: z.record(z.string(), z.array(z.string())),
+  // Absent from snapshots saved before entries kept their authors.
+  draftBy: z.record(z.string(), z.record(z.string(), z.string())).default({}),
   pending: z
     .object({ about: z.enum(['submit', 'withdraw', 'clear']), questionId: z.string().optional() })
     .nullable(),

@@ -52,6 +52,10 @@ export type ReplyIntent =
       items?: readonly string[];
     }
   | { kind: 'invalid'; questionId: string; number: number; problem: Problem }
+  /** The question being asked, in one line, at the end of a side reply. */
+  | { kind: 'current'; questionId: string; number: number }
+  /** A poll vote or reaction on a question no longer asked; `value` is its answer, if any. */
+  | { kind: 'lateQuickReply'; questionId: string; number: number; value?: AnswerValue }
   | { kind: 'listItemsAdded'; questionId: string; number: number; added: readonly string[]; count: number }
   | { kind: 'listItemRemoved'; questionId: string; number: number; item: string; count: number }
   | { kind: 'listCleared'; questionId: string; number: number }
@@ -71,13 +75,23 @@ export type ReplyIntent =
       number?: number;
       commands: readonly CommandName[];
     }
-  | { kind: 'summary'; sections: readonly SummarySection[]; missing: readonly QuestionRef[] }
+  | {
+      kind: 'summary';
+      sections: readonly SummarySection[];
+      missing: readonly QuestionRef[];
+      /** Questions that do not apply given the answers (not listed in `sections`). */
+      notApplicable: number;
+    }
   | ({
       kind: 'progress';
+      /** Over every question of the questionnaire (the N of "Q8/11"). */
       answered: number;
+      notApplicable: number;
+      /** Answered, skipped or not applying. */
+      done: number;
       total: number;
       missing: number;
-      sections: ReadonlyArray<{ sectionId: string; answered: number; total: number }>;
+      sections: ReadonlyArray<{ sectionId: string; done: number; total: number }>;
       currentSectionId?: string;
       status: CandidacyStatus;
       now: string;
@@ -121,6 +135,8 @@ export type Effect =
       at: string;
       /** typed answer, last year's answer kept, or a Matrix message edit */
       source: 'answer' | 'renewal' | 'replace';
+      /** List answers: who typed each entry, in the order of the entries. */
+      itemsBy?: readonly string[];
     }
   | {
       type: 'answerCleared';

@@ -83,30 +83,62 @@ export function missingRequired(questionnaire: Questionnaire, answers: Answers):
   );
 }
 
+/** The questions a condition looks at. */
+function conditionQuestions(c: Condition): string[] {
+  if ('all' in c) return c.all.flatMap(conditionQuestions);
+  if ('any' in c) return c.any.flatMap(conditionQuestions);
+  if ('not' in c) return conditionQuestions(c.not);
+  return [c.question];
+}
+
+/**
+ * Does not apply, for good: its condition is false and every question the condition looks
+ * at is answered or skipped (one still to come could make it apply).
+ */
+export function isSettledNotApplicable(q: Question, pos: Position): boolean {
+  if (q.when === undefined || isRelevant(q, pos.answers)) return false;
+  return conditionQuestions(q.when).every((id) => pos.answers[id] !== undefined || pos.skipped.includes(id));
+}
+
 export interface SectionProgress {
   readonly sectionId: string;
-  readonly answered: number;
+  /** Answered, skipped on purpose, or not applying given the answers. */
+  readonly done: number;
   readonly total: number;
 }
 
-/** Counts over the questions that apply given the answers so far. */
+/**
+ * Counts over every question of the questionnaire, the same N as "Q8/11": answered ones,
+ * those that do not apply given the answers, and those settled (answered, skipped or not
+ * applying), in all and by section.
+ */
 export function progressOf(
   questionnaire: Questionnaire,
   answers: Answers,
-): { answered: number; total: number; sections: SectionProgress[] } {
+  skipped: readonly string[] = [],
+): { answered: number; notApplicable: number; done: number; total: number; sections: SectionProgress[] } {
+  let answered = 0;
+  let notApplicable = 0;
   const sections = questionnaire.sections.map((section) => {
-    const relevant = section.questionIds
+    const questions = section.questionIds
       .map((id) => questionnaire.byId.get(id))
-      .filter((q): q is Question => q !== undefined && isRelevant(q, answers));
-    return {
-      sectionId: section.id,
-      answered: relevant.filter((q) => answers[q.id] !== undefined).length,
-      total: relevant.length,
-    };
+      .filter((q): q is Question => q !== undefined);
+    let done = 0;
+    for (const q of questions) {
+      if (isSettledNotApplicable(q, { answers, skipped })) notApplicable++;
+      else if (!isRelevant(q, answers))
+        continue; // may apply once the question it depends on is answered
+      else if (answers[q.id] !== undefined) answered++;
+      else if (!skipped.includes(q.id)) continue;
+      done++;
+    }
+    return { sectionId: section.id, done, total: questions.length };
   });
   return {
-    answered: sections.reduce((n, s) => n + s.answered, 0),
-    total: sections.reduce((n, s) => n + s.total, 0),
+    answered,
+    notApplicable,
+    done: sections.reduce((n, s) => n + s.done, 0),
+    total: questionnaire.questions.length,
     sections,
   };
 }

@@ -42,7 +42,12 @@ const peopleSchema = z.object({
 });
 const collectiviteSchema = z.object({ name: nonEmpty, kind: nonEmpty, officialCode: nonEmpty.optional() });
 const conversationSchema = z.object({ machineVersion: z.number().int().nonnegative(), state: z.unknown() });
-const answerSchema = z.object({ value: jsonValueSchema, by: nonEmpty, at: dateSchema });
+const answerSchema = z.object({
+  value: jsonValueSchema,
+  by: nonEmpty,
+  at: dateSchema,
+  itemsBy: z.array(nonEmpty).optional(),
+});
 
 export type Person = z.infer<typeof personSchema>;
 export type People = z.infer<typeof peopleSchema>;
@@ -57,6 +62,8 @@ export interface Answer {
   /** Matrix user id of the person who gave it. */
   by: string;
   at: Date;
+  /** A list answer built by several people: who typed each entry, in order. */
+  itemsBy?: string[];
 }
 
 export interface Candidacy {
@@ -92,6 +99,8 @@ export type AuditEntry =
       action: 'set' | 'cleared';
       /** The new value (absent when cleared). */
       value?: JsonValue;
+      /** A list answer: who typed each entry of the new value, in order. */
+      itemsBy?: string[];
       previous: Answer | null;
       by: string;
       at: Date;
@@ -111,7 +120,8 @@ export type AuditEntry =
     };
 
 export type AnswerEffect =
-  { kind: 'set'; questionId: string; value: JsonValue } | { kind: 'clear'; questionId: string };
+  | { kind: 'set'; questionId: string; value: JsonValue; itemsBy?: string[] }
+  | { kind: 'clear'; questionId: string };
 
 export interface CandidacyChange {
   /** Who caused the change: a Matrix user id, or a system actor such as "system:clock". */
@@ -236,6 +246,7 @@ const storedAuditSchema = z.discriminatedUnion('kind', [
     questionId: nonEmpty,
     action: z.enum(['set', 'cleared']),
     value: jsonValueSchema.optional(),
+    itemsBy: z.array(nonEmpty).optional(),
     previous: answerSchema.nullable(),
     by: nonEmpty,
     at: dateSchema,
@@ -350,7 +361,13 @@ function fromDoc(doc: CandidacyDoc, storedVersion: number): Candidacy {
     conversation = { machineVersion: doc.conversation.machineVersion, state };
   }
   const answers: Record<string, Answer> = {};
-  for (const a of doc.answers) answers[a.questionId] = { value: a.value, by: a.by, at: a.at };
+  for (const a of doc.answers)
+    answers[a.questionId] = {
+      value: a.value,
+      by: a.by,
+      at: a.at,
+      ...(a.itemsBy ? { itemsBy: a.itemsBy } : {}),
+    };
   return {
     id: doc._id,
     campaignId: doc.campaignId,
@@ -414,7 +431,12 @@ function toStoredAudit(entry: AuditEntry): StoredAudit {
 // ---- inputs ----------------------------------------------------------------
 
 const answerEffectSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('set'), questionId: nonEmpty, value: jsonValueSchema }),
+  z.object({
+    kind: z.literal('set'),
+    questionId: nonEmpty,
+    value: jsonValueSchema,
+    itemsBy: z.array(nonEmpty).optional(),
+  }),
   z.object({ kind: z.literal('clear'), questionId: nonEmpty }),
 ]);
 const changeSchema = z.object({
@@ -456,13 +478,15 @@ export function applyChange(
     const previous = answers[effect.questionId] ?? null;
     if (effect.kind === 'set') {
       if (previous && deepEqual(previous.value, effect.value)) continue;
-      answers[effect.questionId] = { value: effect.value, by: change.by, at };
+      const itemsBy = effect.itemsBy ? { itemsBy: [...effect.itemsBy] } : {};
+      answers[effect.questionId] = { value: effect.value, by: change.by, at, ...itemsBy };
       audit.push({
         kind: 'answer',
         candidacyId: current.id,
         questionId: effect.questionId,
         action: 'set',
         value: effect.value,
+        ...itemsBy,
         previous,
         by: change.by,
         at,

@@ -90,6 +90,12 @@ export class CandidacyCatalog {
     return questionnaire;
   }
 
+  /** The settings when its campaign is in the cache, without asking the database. */
+  cachedSettings(candidacy: Candidacy): { campaign: Campaign; questionnaire: Questionnaire } | undefined {
+    const campaign = this.campaigns.peek(candidacy.campaignId);
+    return campaign ? { campaign, questionnaire: this.questionnaire(campaign.questionnaire) } : undefined;
+  }
+
   async settings(candidacy: Candidacy): Promise<{ campaign: Campaign; questionnaire: Questionnaire }> {
     const campaign = await this.campaign(candidacy.campaignId);
     return { campaign, questionnaire: this.questionnaire(campaign.questionnaire) };

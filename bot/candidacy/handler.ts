@@ -5,7 +5,14 @@ import { ConflictError, DuplicateError, StorageUnavailableError } from '../../st
 import type { AnswerEffect, Candidacy, CandidacyChange, Collectivite } from '../../storage/candidacies.ts';
 import { hasApplied } from '../../storage/candidacies.ts';
 import type { Campaign } from '../../storage/campaigns.ts';
-import { SnapshotError, step, type ConversationEvent, type StepResult } from '../../flows/conversation.ts';
+import {
+  SnapshotError,
+  inspect,
+  reminderOf,
+  step,
+  type ConversationEvent,
+  type StepResult,
+} from '../../flows/conversation.ts';
 import type { AnswerValue } from '../../flows/answers.ts';
 import type { Effect, ReplyIntent } from '../../flows/intents.ts';
 import { identityOf } from '../../flows/navigation.ts';
@@ -16,7 +23,8 @@ import { escapeHtml } from '../html-guard.ts';
 import { eventLogger, type Logger } from '../../config/logging.ts';
 import type { BotContext } from '../context.ts';
 import type { OutgoingMessage, RawEvent, RoomHandler, RoutedEvent } from '../types.ts';
-import { NUMBER_KEYS, YES_NO_KEYS, parseRoomEvent } from './parse-event.ts';
+import { parseRoomEvent } from './parse-event.ts';
+import { QuickReplies } from './quick-replies.ts';
 import { readConversation, writeConversation, type BotConversation } from './stored-conversation.ts';
 import type { CandidacyCatalog } from './catalog.ts';
 
@@ -37,7 +45,12 @@ function toStorageEffects(effects: readonly Effect[]): AnswerEffect[] {
   const out: AnswerEffect[] = [];
   for (const effect of effects) {
     if (effect.type === 'answerSet')
-      out.push({ kind: 'set', questionId: effect.questionId, value: effect.value });
+      out.push({
+        kind: 'set',
+        questionId: effect.questionId,
+        value: effect.value,
+        ...(effect.itemsBy ? { itemsBy: [...effect.itemsBy] } : {}),
+      });
     if (effect.type === 'answerCleared') out.push({ kind: 'clear', questionId: effect.questionId });
   }
   return out;
@@ -55,17 +68,11 @@ function collectiviteFrom(
   return { name, kind, ...(typeof code === 'string' && code.trim() ? { officialCode: code.trim() } : {}) };
 }
 
-/** Per-room memory that never needs to survive a restart (quick-reply targets). */
-interface Prompt {
-  eventId: string;
-  pollEventId?: string;
-  questionId: string;
-}
-
 export class CandidacyHandler implements RoomHandler {
   private readonly ctx: BotContext;
   private readonly catalog: CandidacyCatalog;
-  private readonly prompts = new Map<string, Prompt>();
+  /** Polls and reactions offered with questions (memory that need not survive a restart). */
+  private readonly quick = new QuickReplies();
   /** Per room, the pending "typing…" of the event being handled: cancelled once a reply goes out. */
   private readonly typingSoon = new Map<string, ReturnType<typeof setTimeout>>();
 
@@ -88,8 +95,11 @@ export class CandidacyHandler implements RoomHandler {
       );
       if (event.type !== 'm.room.message') return;
       const cached = this.catalog.cached(roomId);
-      const text = translator(cached?.language ?? this.ctx.config.bot.defaultLanguage)('notSaved');
-      await this.say(roomId, event, { plain: text, html: escapeHtml(text) }, 'not-saved');
+      const lang = cached?.language ?? this.ctx.config.bot.defaultLanguage;
+      const text = translator(lang)('notSaved');
+      // Only what is known without the database: the cached candidacy and campaign.
+      const line = cached ? await this.currentLine(cached, lang, true).catch(() => undefined) : undefined;
+      await this.say(roomId, event, withLine(text, line), 'not-saved');
     }
   }
 
@@ -107,6 +117,9 @@ export class CandidacyHandler implements RoomHandler {
     if (parsed.kind === 'ignore') return;
     const lang = await this.languageOf(event.sender, candidacy);
     const t = translator(lang, 'bot');
+    // A refusal or an error ends with the question being asked, so that it stays in view.
+    const refuse = async (text: string, tag = 'note') =>
+      this.say(roomId, event, withLine(text, await this.currentLine(candidacy, lang)), tag);
 
     if (!isMember(candidacy, event.sender)) {
       if (parsed.kind === 'text' || parsed.kind === 'edit') {
@@ -123,15 +136,23 @@ export class CandidacyHandler implements RoomHandler {
         size: parsed.size,
         max: this.ctx.config.bot.maxMessageLength,
       });
-      await this.say(roomId, event, { plain: text, html: escapeHtml(text) });
+      await refuse(text);
       return;
     }
     if (parsed.kind === 'notText') {
-      await this.say(roomId, event, { plain: t('fileNotAccepted'), html: escapeHtml(t('fileNotAccepted')) });
+      await refuse(t('fileNotAccepted'));
       return;
     }
     if (parsed.kind === 'text' && /^!\s*(inviter|invite)\b/i.test(parsed.text.trim())) {
-      await this.invite(roomId, event, candidacy, parsed.text.trim().split(/\s+/)[1] ?? '', lang, log);
+      const answer = await this.invite(
+        roomId,
+        event,
+        candidacy,
+        parsed.text.trim().split(/\s+/)[1] ?? '',
+        lang,
+        log,
+      );
+      await refuse(answer);
       return;
     }
 
@@ -180,6 +201,8 @@ export class CandidacyHandler implements RoomHandler {
       if (!stored) return;
       if (hasApplied(candidacy, event.event_id)) {
         // Delivered again (restart, replayed sync): the change is saved; make sure the reply went out.
+        for (const [person, chosen] of Object.entries(stored.languages ?? {}))
+          if (person === event.sender) await this.catalog.setLanguage(person, chosen);
         if (stored.outbox?.eventId === event.event_id) {
           await this.sendReplies(
             roomId,
@@ -187,14 +210,15 @@ export class CandidacyHandler implements RoomHandler {
             stored.outbox.replies,
             stored.outbox.lang,
             candidacy,
+            await this.askedNow(candidacy),
           );
         }
         return;
       }
       const input = this.toConversationEvent(roomId, event, parsed, stored, candidacy);
       if (input === 'editUnknown') {
-        const t = translator(lang, 'bot');
-        await this.say(roomId, event, { plain: t('editUnknown'), html: escapeHtml(t('editUnknown')) });
+        const text = translator(lang, 'bot')('editUnknown');
+        await this.say(roomId, event, withLine(text, await this.currentLine(candidacy, lang)));
         return;
       }
       if (input === null) return;
@@ -235,19 +259,26 @@ export class CandidacyHandler implements RoomHandler {
           // Another candidacy of this campaign already stands for this collectivité.
           log.info({ constraint: error.constraint }, 'answer refused: collectivité already a candidate');
           const text = translator(lang, 'bot')('duplicateCollectivite', { name: change.collectivite.name });
-          await this.say(roomId, event, { plain: text, html: escapeHtml(text) }, 'duplicate');
+          const line = await this.currentLine(candidacy, lang);
+          await this.say(roomId, event, withLine(text, line), 'duplicate');
           return;
         }
         if (error instanceof StorageUnavailableError) {
           log.warn({ err: error }, 'answer not saved: database unavailable');
           const text = translator(lang)('notSaved');
-          await this.say(roomId, event, { plain: text, html: escapeHtml(text) }, 'not-saved');
+          const line = await this.currentLine(candidacy, lang, true).catch(() => undefined);
+          await this.say(roomId, event, withLine(text, line), 'not-saved');
           return;
         }
         throw error;
       }
       this.ctx.metrics.answersSaved.inc(result.effects.filter((e) => e.type === 'answerSet').length);
       await this.afterSave(roomId, event, candidacy, result, first, campaign, replyLang);
+      if (parsed.kind === 'pollResponse' && result.replies.some((r) => r.kind === 'lateQuickReply')) {
+        // A vote in the poll of a question no longer asked: close that poll (one from before a restart, say).
+        const late = input.type === 'quick' ? questionnaire.byId.get(input.questionId) : undefined;
+        if (late) this.endPoll(roomId, parsed.pollEventId, late.number, replyLang);
+      }
       return;
     }
     throw new Error(`candidacy ${first.id}: still conflicting after ${MAX_ATTEMPTS} attempts`);
@@ -266,6 +297,11 @@ export class CandidacyHandler implements RoomHandler {
       if (effect.type === 'answerSet' && effect.source === 'answer')
         answerEvents[event.event_id] = effect.questionId;
     }
+    // A language chosen here is saved with the event that chose it (then copied to the person's
+    // settings): a crash in between cannot lose it.
+    const languages = { ...stored.languages };
+    for (const effect of result.effects)
+      if (effect.type === 'language') languages[effect.person] = effect.lang;
     const status = [...result.effects].reverse().find((e) => e.type === 'status');
     const collectivite = collectiviteFrom(questionnaire, result.view.answers);
     const change: CandidacyChange = {
@@ -277,6 +313,7 @@ export class CandidacyHandler implements RoomHandler {
         flow: result.snapshot,
         outbox: { eventId: event.event_id, replies: result.replies, lang: replyLang },
         answerEvents,
+        languages,
       }),
     };
     if (status?.type === 'status' && status.status !== candidacy.status) change.status = status.status;
@@ -298,7 +335,8 @@ export class CandidacyHandler implements RoomHandler {
     for (const effect of result.effects) {
       if (effect.type === 'language') await this.catalog.setLanguage(effect.person, effect.lang);
     }
-    await this.sendReplies(roomId, event.event_id, result.replies, replyLang, candidacy);
+    const asked = result.view.state === 'filling' ? result.view.questionId : null;
+    await this.sendReplies(roomId, event.event_id, result.replies, replyLang, candidacy, asked);
     if (candidacy.collectivite && candidacy.collectivite.name !== before.collectivite?.name) {
       const t = translator(candidacy.language, 'bot');
       await this.ctx.messenger
@@ -337,32 +375,26 @@ export class CandidacyHandler implements RoomHandler {
         const questionId = stored.answerEvents[parsed.redactedEventId];
         return questionId ? { type: 'redacted', questionId, ...base } : null;
       }
-      case 'reaction': {
-        const prompt = this.prompts.get(roomId);
-        if (prompt && prompt.eventId !== parsed.targetEventId) return null;
-        const yesNo = YES_NO_KEYS[parsed.key];
-        if (yesNo) return { type: 'text', text: yesNo === 'yes' ? 'oui' : 'non', ...base };
-        const index = NUMBER_KEYS.indexOf(parsed.key);
-        return index >= 0 ? { type: 'text', text: String(index + 1), ...base } : null;
-      }
-      case 'pollResponse': {
-        const prompt = this.prompts.get(roomId);
-        if (!prompt || prompt.pollEventId !== parsed.pollEventId || parsed.answerIds.length === 0)
-          return null;
-        return { type: 'text', text: parsed.answerIds.join(', '), ...base };
-      }
+      case 'reaction':
+      case 'pollResponse':
+        return this.quick.toEvent(roomId, parsed, base);
       default:
         return null;
     }
   }
 
-  /** Renders the replies into one message and sends it, with quick replies for the question asked. */
+  /**
+   * Renders the replies into one message and sends it, with the quick widget of the question
+   * it asks; ends the polls of questions no longer asked. `asked`: the question being asked
+   * once these replies are out.
+   */
   private async sendReplies(
     roomId: string,
     eventId: string,
     replies: readonly ReplyIntent[],
     lang: string,
     candidacy: Candidacy,
+    asked: string | null,
   ): Promise<void> {
     if (replies.length === 0) return;
     const { questionnaire } = await this.catalog.settings(candidacy);
@@ -376,34 +408,66 @@ export class CandidacyHandler implements RoomHandler {
       .reverse()
       .find((r): r is Extract<ReplyIntent, { kind: 'ask' }> => r.kind === 'ask');
     const question = ask ? questionnaire.byId.get(ask.questionId) : undefined;
-    if (question?.type === 'yes_no') message.quickReplies = ['✅', '❌'];
-    if (question?.type === 'single_choice' && question.choices.length <= NUMBER_KEYS.length) {
-      message.quickReplies = NUMBER_KEYS.slice(0, question.choices.length);
-    }
-    if (
-      (question?.type === 'single_choice' || question?.type === 'multiple_choice') &&
-      question.choices.length <= 20
-    ) {
-      message.poll = {
-        question: rendered[rendered.length - 1]?.plain.split('\n')[0] ?? question.id,
-        answers: question.choices.map((choice) => ({
-          id: choice.id,
-          text: choice.label[lang] ?? choice.label.fr ?? choice.id,
-        })),
-        maxSelections: question.type === 'single_choice' ? 1 : question.choices.length,
-      };
-    }
+    const t = translator(lang, 'candidacy');
+    const { widget, ending } = this.quick.plan(
+      roomId,
+      question,
+      asked,
+      (q) => t('poll.title', { number: q.number }),
+      lang,
+    );
+    Object.assign(message, widget);
     clearTimeout(this.typingSoon.get(roomId));
     const ids = await this.ctx.messenger.send(roomId, message, {
       idempotencyKey: `reply:${eventId}`,
-      // The poll goes out after the question: answers to it count once it is known.
+      // The poll goes out after the question; answered meanwhile, it is ended at once.
       onPollSent: (pollEventId) => {
-        const prompt = this.prompts.get(roomId);
-        if (prompt && prompt.eventId === ids[0]) prompt.pollEventId = pollEventId;
+        if (question && !this.quick.pollSent(roomId, pollEventId, question.id))
+          this.endPoll(roomId, pollEventId, question.number, lang);
       },
     });
-    if (question && ids[0]) this.prompts.set(roomId, { eventId: ids[0], questionId: question.id });
-    else this.prompts.delete(roomId);
+    this.quick.sent(roomId, question, ids[ids.length - 1]);
+    for (const { pollId, questionId } of ending)
+      this.endPoll(roomId, pollId, questionnaire.byId.get(questionId)?.number ?? 0, lang);
+  }
+
+  private endPoll(roomId: string, pollEventId: string, number: number, lang: string): void {
+    const text = translator(lang, 'candidacy')('poll.ended', { number });
+    void this.ctx.messenger.endPoll(roomId, pollEventId, text);
+  }
+
+  /** The question a stored conversation is asking, if any. */
+  private async askedNow(candidacy: Candidacy, cachedOnly = false): Promise<string | null> {
+    const known = await this.conversationView(candidacy, cachedOnly);
+    return known?.view.state === 'filling' ? known.view.questionId : null;
+  }
+
+  private async conversationView(candidacy: Candidacy, cachedOnly: boolean) {
+    const stored = readConversation(candidacy.conversation);
+    if (!stored) return undefined;
+    const settings = cachedOnly
+      ? this.catalog.cachedSettings(candidacy)
+      : await this.catalog.settings(candidacy);
+    if (!settings) return undefined;
+    const { questionnaire, campaign } = settings;
+    try {
+      const view = inspect({
+        questionnaire,
+        campaign: { closesAt: campaign.closesAt, timeZone: campaign.timeZone },
+        snapshot: stored.flow,
+      });
+      return { questionnaire, view };
+    } catch (error) {
+      if (error instanceof SnapshotError) return undefined;
+      throw error;
+    }
+  }
+
+  /** The question being asked, in one line, to end a refusal or an error with. */
+  private async currentLine(candidacy: Candidacy, lang: string, cachedOnly = false) {
+    const known = await this.conversationView(candidacy, cachedOnly);
+    const reminder = known ? reminderOf(known.view, known.questionnaire) : undefined;
+    return reminder && known ? renderReplies([reminder], lang, known.questionnaire)[0] : undefined;
   }
 
   private async isReplyToJury(candidacy: Candidacy, text: string): Promise<boolean> {
@@ -422,6 +486,7 @@ export class CandidacyHandler implements RoomHandler {
       stored.outbox.replies,
       stored.outbox.lang,
       candidacy,
+      await this.askedNow(candidacy),
     );
   }
 
@@ -482,10 +547,17 @@ export class CandidacyHandler implements RoomHandler {
   }
 
   private async languageOf(userId: string, candidacy: Candidacy): Promise<string> {
-    return (await this.catalog.language(userId)) ?? candidacy.language ?? this.ctx.config.bot.defaultLanguage;
+    // The choice saved with this candidacy first: copying it to the person's settings may have failed.
+    const chosenHere = readConversation(candidacy.conversation)?.languages?.[userId];
+    return (
+      chosenHere ??
+      (await this.catalog.language(userId)) ??
+      candidacy.language ??
+      this.ctx.config.bot.defaultLanguage
+    );
   }
 
-  /** `!inviter @user:server`: the lead adds a co-editor, who is invited to the room. */
+  /** `!inviter @user:server`: the lead adds a co-editor, who is invited to the room. Returns the reply. */
   private async invite(
     roomId: string,
     event: RawEvent,
@@ -493,12 +565,11 @@ export class CandidacyHandler implements RoomHandler {
     target: string,
     lang: string,
     log: Logger,
-  ): Promise<void> {
+  ): Promise<string> {
     const t = translator(lang, 'bot');
-    const reply = (text: string) => this.say(roomId, event, { plain: text, html: escapeHtml(text) });
-    if (candidacy.people.lead.userId !== event.sender) return reply(t('inviteOnlyLead'));
-    if (!USER_ID.test(target)) return reply(t('inviteBadUser', { user: target }));
-    if (isMember(candidacy, target)) return reply(t('inviteAlready', { user: target }));
+    if (candidacy.people.lead.userId !== event.sender) return t('inviteOnlyLead');
+    if (!USER_ID.test(target)) return t('inviteBadUser', { user: target });
+    if (isMember(candidacy, target)) return t('inviteAlready', { user: target });
     const outcome = await this.ctx.storage.candidacies.updateWithRetry(
       candidacy.id,
       (current) =>
@@ -516,6 +587,12 @@ export class CandidacyHandler implements RoomHandler {
       log.warn({ err: error, target }, 'invite failed');
     });
     log.info({ target }, 'co-editor invited');
-    await reply(t('inviteDone', { user: target }));
+    return t('inviteDone', { user: target });
   }
+}
+
+/** A short notice, then the question being asked in one line (when there is one). */
+function withLine(text: string, line: { plain: string; html: string } | undefined): OutgoingMessage {
+  if (!line) return { plain: text, html: escapeHtml(text) };
+  return { plain: `${text}\n\n${line.plain}`, html: `<p>${escapeHtml(text)}</p>${line.html}` };
 }

@@ -12,9 +12,8 @@ export type ParsedRoomEvent =
   | { kind: 'notText'; msgtype: string }
   | { kind: 'ignore'; why: string };
 
-/** Reaction keys the bot offers on its questions, and what each one answers. */
+/** Reaction keys the bot offers on its yes/no questions (and their thumbs), and what each one answers. */
 export const YES_NO_KEYS: Record<string, 'yes' | 'no'> = { '✅': 'yes', '👍': 'yes', '❌': 'no', '👎': 'no' };
-export const NUMBER_KEYS = ['1️⃣', '2️⃣', '3️⃣', '4️⃣', '5️⃣', '6️⃣', '7️⃣', '8️⃣', '9️⃣', '🔟'];
 
 function relation(content: Record<string, unknown>): Record<string, unknown> | undefined {
   const relates = content['m.relates_to'];

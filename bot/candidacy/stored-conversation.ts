@@ -6,6 +6,8 @@
 //   had in fact gone out.
 // - `answerEvents`: which question each recent answer message answered, so an edit
 //   (m.replace) or a redaction of that message can be applied to the right question.
+// - `languages`: the language each person chose in this room, saved with the event that
+//   chose it (the person's settings elsewhere are a copy made just after).
 import type { PersistedConversation } from '../../flows/conversation.ts';
 import type { ReplyIntent } from '../../flows/intents.ts';
 import type { Conversation } from '../../storage/candidacies.ts';
@@ -16,13 +18,20 @@ export interface BotConversation {
   flow: PersistedConversation;
   outbox: { eventId: string; replies: ReplyIntent[]; lang: string } | null;
   answerEvents: Record<string, string>;
+  /** Absent in conversations saved before languages were kept here. */
+  languages?: Record<string, string>;
 }
 
 export function readConversation(stored: Conversation | null): BotConversation | null {
   if (!stored) return null;
   const state = stored.state as Partial<BotConversation> | null;
   if (!state || typeof state !== 'object' || !state.flow) return null;
-  return { flow: state.flow, outbox: state.outbox ?? null, answerEvents: state.answerEvents ?? {} };
+  return {
+    flow: state.flow,
+    outbox: state.outbox ?? null,
+    answerEvents: state.answerEvents ?? {},
+    languages: state.languages ?? {},
+  };
 }
 
 export function writeConversation(conversation: BotConversation): Conversation {

@@ -89,6 +89,24 @@ export function auditRows(input: AuditInputs): Cell[][] {
         previous_value: e.previous ? guardFormula(json(e.previous.value)) : null,
         event_id: e.eventId,
       });
+      // A list built by several people: each new entry, credited to whoever typed it.
+      const before = new Set(Array.isArray(e.previous?.value) ? e.previous.value.map(String) : []);
+      if (e.itemsBy && Array.isArray(e.value) && new Set(e.itemsBy).size > 1) {
+        e.value.forEach((entry, i) => {
+          if (before.has(String(entry))) return;
+          push(e.at, {
+            candidacy_id: e.candidacyId,
+            collectivity_name: name ? guardFormula(name) : null,
+            actor: e.itemsBy?.[i] ?? e.by,
+            kind: 'answer_entry',
+            subject: e.questionId,
+            action: 'added',
+            value: guardFormula(String(entry)),
+            previous_value: null,
+            event_id: e.eventId,
+          });
+        });
+      }
     } else {
       push(e.at, {
         candidacy_id: e.candidacyId,

@@ -41,8 +41,11 @@ export const FIXED_COLUMNS = [
   'required_total',
 ] as const;
 
-/** A spreadsheet cell for an answer: numbers stay numbers, choices become their labels, lists one entry per line. */
-export function answerCell(q: Question, value: unknown, lang: string): Cell {
+/**
+ * A spreadsheet cell for an answer: numbers stay numbers, choices become their labels, lists
+ * one entry per line (with who typed it, when several people built the list).
+ */
+export function answerCell(q: Question, value: unknown, lang: string, itemsBy?: readonly string[]): Cell {
   const yesNo = translator(lang, 'jury');
   const label = (id: string) => {
     if (q.type !== 'single_choice' && q.type !== 'multiple_choice') return id;
@@ -59,8 +62,13 @@ export function answerCell(q: Question, value: unknown, lang: string): Cell {
       return label(String(value));
     case 'multiple_choice':
       return Array.isArray(value) ? value.map((v) => label(String(v))).join('\n') : String(value);
-    case 'list':
-      return Array.isArray(value) ? value.map((v) => guardFormula(String(v))).join('\n') : String(value);
+    case 'list': {
+      if (!Array.isArray(value)) return String(value);
+      const several = new Set(itemsBy ?? []).size > 1;
+      return value
+        .map((v, i) => guardFormula(several ? `${String(v)} (${itemsBy?.[i] ?? ''})` : String(v)))
+        .join('\n');
+    }
     default:
       return guardFormula(String(value));
   }
@@ -90,7 +98,7 @@ export function candidaciesCsv(data: CampaignData, lang: string): Buffer {
     ];
     const answers = questionnaire.questions.map((q) => {
       const a = c.answers[q.id];
-      return a === undefined ? null : answerCell(q, a.value, lang);
+      return a === undefined ? null : answerCell(q, a.value, lang, a.itemsBy);
     });
     return [...fixed, ...answers];
   });
@@ -173,7 +181,12 @@ export function candidaciesJson(data: CampaignData, now: Date): CandidaciesExpor
         answers: Object.fromEntries(
           Object.entries(c.answers).map(([id, a]) => [
             id,
-            { value: a.value as string | number | boolean | string[], by: a.by, at: a.at.toISOString() },
+            {
+              value: a.value as string | number | boolean | string[],
+              by: a.by,
+              at: a.at.toISOString(),
+              ...(a.itemsBy ? { itemsBy: [...a.itemsBy] } : {}),
+            },
           ]),
         ),
       };

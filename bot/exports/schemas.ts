@@ -77,7 +77,15 @@ export const candidacyRecordSchema = z.object({
   }),
   answers: z.record(
     z.string().describe('Question id'),
-    z.object({ value: answerValue, by: z.string(), at: isoDateTime }),
+    z.object({
+      value: answerValue,
+      by: z.string(),
+      at: isoDateTime,
+      itemsBy: z
+        .array(z.string())
+        .optional()
+        .describe('List answers: who typed each entry, in the order of the entries'),
+    }),
   ),
 });
 

@@ -119,6 +119,20 @@ class Renderer {
     return strong(this.tr('ask.number', { number: ref.number, total: this.questionnaire.questions.length }));
   }
 
+  /** A question number for examples such as "!edit 3": `preferred` if given, else one that exists. */
+  sampleNumber(preferred?: number): number {
+    return preferred ?? Math.min(3, this.questionnaire.questions.length);
+  }
+
+  /** "6 answers out of 11 (1 question does not apply to you)": over the N of "Q8/11". */
+  counts(answered: number, notApplicable: number): Rich {
+    const total = this.questionnaire.questions.length;
+    const counts = this.tr('counts.answered', { count: answered, total });
+    return notApplicable > 0
+      ? join([counts, ' ', this.tr('counts.notApplicable', { count: notApplicable })])
+      : counts;
+  }
+
   refs(refs: readonly QuestionRef[], max = 15): string {
     const shown = refs.slice(0, max).map((r) => `Q${r.number}`);
     return refs.length > max ? `${shown.join(', ')}…` : shown.join(', ');
@@ -343,7 +357,11 @@ function renderHelp(r: Renderer, intent: Extract<ReplyIntent, { kind: 'help' }>)
     parts.push(
       list(
         intent.commands.map((name) =>
-          join([r.cmd(name), ' — ', r.tr(`commands.${name}`, { command: r.cmd(name) })]),
+          join([
+            r.cmd(name),
+            ' — ',
+            r.tr(`commands.${name}`, { command: r.cmd(name), number: r.sampleNumber(intent.number) }),
+          ]),
         ),
       ),
     );
@@ -358,10 +376,10 @@ function renderSummary(r: Renderer, intent: Extract<ReplyIntent, { kind: 'summar
     (n, s) => n + s.items.filter((i) => i.value !== undefined).length,
     0,
   );
-  const total = intent.sections.reduce((n, s) => n + s.items.length, 0);
+  // The summary lists the questions that apply; the others are counted, not listed.
   const head = blocks([
     heading(r.tr('summary.title'), 3),
-    paragraph(r.tr('summary.counts', { answered, total })),
+    paragraph(r.counts(answered, intent.notApplicable)),
   ]);
   const section = (s: SummarySection): Rich => {
     const title = r.text(r.questionnaire.sections.find((x) => x.id === s.sectionId)?.title);
@@ -383,7 +401,7 @@ function renderSummary(r: Renderer, intent: Extract<ReplyIntent, { kind: 'summar
     intent.missing.length > 0
       ? r.tr('summary.missing', { count: intent.missing.length, questions: r.refs(intent.missing) })
       : r.tr('summary.complete'),
-    r.tr('summary.editHint', { edit: r.cmd('edit') }),
+    r.tr('summary.editHint', { edit: r.cmd('edit'), number: r.sampleNumber() }),
   );
   // Greedy grouping so that one message stays well under the event size limit.
   const messages: Rich[][] = [[head]];
@@ -402,18 +420,15 @@ function renderProgress(r: Renderer, intent: Extract<ReplyIntent, { kind: 'progr
     .filter((s) => s.total > 0)
     .map((s) => {
       const title = r.text(r.questionnaire.sections.find((x) => x.id === s.sectionId)?.title);
-      const counts = r.tr('progress.section', { title, answered: s.answered, total: s.total });
-      const line = join([counts, s.answered === s.total ? ' ✓' : '']);
+      const counts = r.tr('progress.section', { title, done: s.done, total: s.total });
+      const line = join([counts, s.done === s.total ? ' ✓' : '']);
       return s.sectionId === intent.currentSectionId ? join([line, ' ← ', em(r.tr('progress.here'))]) : line;
     });
   const open = Date.parse(intent.now) < Date.parse(intent.closesAt);
   const date = r.dateTime(intent.closesAt, intent.timeZone);
   return blocks([
     heading(r.tr('progress.title'), 4),
-    paragraph(
-      r.progressBar(intent.answered, intent.total),
-      r.tr('progress.counts', { answered: intent.answered, total: intent.total }),
-    ),
+    paragraph(r.progressBar(intent.done, intent.total), r.counts(intent.answered, intent.notApplicable)),
     list(sections),
     paragraph(
       intent.missing > 0 ? r.tr('progress.missing', { count: intent.missing }) : r.tr('progress.noneMissing'),
@@ -459,6 +474,23 @@ function renderOne(r: Renderer, intent: ReplyIntent, previous?: ReplyIntent): Ri
       return paragraph(
         r.tr('invalid.intro', { number: intent.number, reason: r.problem(q, intent.problem) }),
         example !== undefined ? em(r.tr('example', { example })) : '',
+      );
+    }
+    case 'current': {
+      const q = r.question(intent.questionId);
+      return paragraph(r.tr('current', { number: intent.number, question: strong(r.text(q?.text)) }));
+    }
+    case 'lateQuickReply': {
+      const edit = code(`!${commandName('edit', r.lang)} ${intent.number}`);
+      const value = intent.value;
+      return paragraph(
+        value === undefined
+          ? r.tr('lateQuickReply.open', { number: intent.number, edit })
+          : r.tr('lateQuickReply.answered', {
+              number: intent.number,
+              value: strong(r.answer(r.question(intent.questionId), value)),
+              edit,
+            }),
       );
     }
     case 'listItemsAdded':
@@ -575,7 +607,7 @@ function renderOne(r: Renderer, intent: ReplyIntent, previous?: ReplyIntent): Ri
     case 'unknownCommand':
       return paragraph(r.tr('unknownCommand', { command: code(`!${intent.command}`), help: r.cmd('help') }));
     case 'missingArgument': {
-      const example = intent.command === 'edit' || intent.command === 'clear' ? ' 12' : '';
+      const example = intent.command === 'edit' || intent.command === 'clear' ? ` ${r.sampleNumber()}` : '';
       return paragraph(
         r.tr('missingArgument', { example: code(`!${commandName(intent.command, r.lang)}${example}`) }),
       );
@@ -606,8 +638,13 @@ export function renderReplies(
   let previous: ReplyIntent | undefined;
   for (const intent of intents) {
     const out = renderOne(renderer, intent, previous);
+    const afterSummary = previous?.kind === 'summary' && pending.length === 0 && messages.length > 0;
     previous = intent;
-    if (Array.isArray(out)) {
+    if (intent.kind === 'current' && afterSummary && !Array.isArray(out)) {
+      // The reminder ends the summary's last message rather than making one of its own.
+      const last = messages.pop() as RenderedMessage;
+      messages.push(blocks([{ plain: last.plain, html: last.html }, out]));
+    } else if (Array.isArray(out)) {
       // A summary: its own message(s), the rest of the step after it.
       flush();
       messages.push(...out.map((m) => ({ plain: m.plain, html: m.html })));

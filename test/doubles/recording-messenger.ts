@@ -41,6 +41,8 @@ export class RecordingMessenger implements Messenger {
   readonly sent: Sent[] = [];
   readonly files: SentFile[] = [];
   readonly rooms: CreatedRoom[] = [];
+  /** Polls ended, in order. */
+  readonly endedPolls: Array<{ roomId: string; pollEventId: string; text: string }> = [];
   /** invite() calls (invitations made when a room is created are in `rooms`). */
   readonly invites: Array<{ roomId: string; userId: string }> = [];
   /** Every send and sendFile call, repeated keys included. */
@@ -130,6 +132,10 @@ export class RecordingMessenger implements Messenger {
 
   async isEncrypted(): Promise<boolean> {
     return false;
+  }
+
+  async endPoll(roomId: string, pollEventId: string, text: string): Promise<void> {
+    this.endedPolls.push({ roomId, pollEventId, text });
   }
 
   async react(): Promise<void> {}

@@ -161,9 +161,10 @@ describe('answers', () => {
       timeoutMs: 10_000,
     });
     const second = choice.choices[1];
+    // The poll's answer ids name the question and the choice.
     await max.sendEvent(conversation.roomId, 'org.matrix.msc3381.poll.response', {
       'm.relates_to': { rel_type: 'm.reference', event_id: poll.event_id },
-      'org.matrix.msc3381.poll.response': { answers: [second?.id] },
+      'org.matrix.msc3381.poll.response': { answers: [`${choice.id}/${second?.id}`] },
     });
     conversation.last = await nextFromBot(max, bot, conversation.roomId);
     expect((await candidacyOf(conversation.roomId)).answers[choice.id]?.value).toBe(second?.id);

@@ -159,4 +159,109 @@ describe('candidacy handler', () => {
     );
     expect(again?.version).toBe(closed?.version);
   });
+
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+  it('one quick widget per question: a poll for a choice, ✅ ❌ for yes/no; the poll ended once answered', async () => {
+    await handle(text(LEAD, 'Commune de Cahors'));
+    const choice = s.messenger.last(s.roomId);
+    expect(choice.message.quickReplies).toBeUndefined();
+    expect(choice.message.poll?.answers.map((a) => a.id)).toEqual([
+      'collectivity_kind/commune',
+      'collectivity_kind/epci',
+      'collectivity_kind/departement',
+      'collectivity_kind/region',
+      'collectivity_kind/other_public_body',
+    ]);
+    expect(choice.message.poll?.question).toBe('Réponse rapide à la Q2');
+    await settle();
+    // Refused and asked again: the open poll still works, no second one.
+    await handle(text(LEAD, '9'));
+    expect(s.messenger.last(s.roomId).message.poll).toBeUndefined();
+    expect(s.messenger.endedPolls).toEqual([]);
+    await handle(text(LEAD, '2'));
+    expect(s.messenger.endedPolls).toEqual([
+      { roomId: s.roomId, pollEventId: choice.pollEventId, text: 'Sondage clos : la Q2 a reçu sa réponse.' },
+    ]);
+    const questionnaire = loadQuestionnaireById('badge-2026');
+    for (let i = 0; i < 10; i++) {
+      const number = /\bQ(\d+)\//.exec(s.messenger.last(s.roomId).message.plain)?.[1];
+      const question = number ? questionnaire.questions[Number(number) - 1] : undefined;
+      if (!question || question.type === 'yes_no') break;
+      await handle(text(LEAD, validAnswer(question, 'cahors')));
+      if (question.type === 'list') await handle(text(LEAD, '!fini'));
+    }
+    const yesNo = s.messenger.last(s.roomId);
+    expect(yesNo.message.quickReplies).toEqual(['✅', '❌']);
+    expect(yesNo.message.poll).toBeUndefined();
+    // A ✅ on it answers it; a ❌ afterwards is answered, and changes nothing.
+    const reaction = (key: string): RawEvent => ({
+      event_id: `$r${++counter}`,
+      type: 'm.reaction',
+      sender: LEAD,
+      origin_server_ts: 0,
+      content: { 'm.relates_to': { rel_type: 'm.annotation', event_id: yesNo.eventId, key } },
+    });
+    await handle(reaction('✅'));
+    expect((await s.storage.candidacies.require(s.candidacyId)).answers.uses_linux_workstations?.value).toBe(
+      true,
+    );
+    await handle(reaction('❌'));
+    expect(s.messenger.last(s.roomId).message.plain).toMatch(
+      /^La Q7 a déjà une réponse : Oui\. Pour la changer : !modifier 7\n\nQuestion en cours, Q8 : /,
+    );
+    expect((await s.storage.candidacies.require(s.candidacyId)).answers.uses_linux_workstations?.value).toBe(
+      true,
+    );
+  });
+
+  it('a vote in a poll from before a restart is answered and that poll ended', async () => {
+    await handle(text(LEAD, 'Commune de Cahors'));
+    await handle(text(LEAD, '1'));
+    await handle({
+      event_id: `$v${++counter}`,
+      type: 'org.matrix.msc3381.poll.response',
+      sender: LEAD,
+      origin_server_ts: 0,
+      content: {
+        'm.relates_to': { rel_type: 'm.reference', event_id: '$old-poll' },
+        'org.matrix.msc3381.poll.response': { answers: ['collectivity_kind/epci'] },
+      },
+    });
+    expect(s.messenger.last(s.roomId).message.plain).toContain('La Q2 a déjà une réponse : Commune.');
+    expect((await s.storage.candidacies.require(s.candidacyId)).answers.collectivity_kind?.value).toBe(
+      'commune',
+    );
+    expect(s.messenger.endedPolls.map((p) => p.pollEventId)).toContain('$old-poll');
+  });
+
+  it("the language chosen is saved with its event: lost from the person's settings, it still holds", async () => {
+    await handle(text(LEAD, '!langue en'));
+    const stored = await s.storage.candidacies.require(s.candidacyId);
+    expect((stored.conversation?.state as { languages?: Record<string, string> }).languages).toEqual({
+      [LEAD]: 'en',
+    });
+    // As if the bot had died before copying it to the person's settings.
+    await s.storage.botState.setLanguage(LEAD, 'fr');
+    const fresh = new CandidacyHandler(
+      (s.handler as unknown as { ctx: BotContext }).ctx,
+      new CandidacyCatalog(s.storage),
+    );
+    await fresh.handle({ roomId: s.roomId, kind: 'candidacy', event: text(LEAD, '!help') });
+    expect(s.messenger.last(s.roomId).message.plain).toContain('Commands you can use');
+  });
+
+  it('a refusal outside the conversation (a file, an over-long message) ends with the current question', async () => {
+    await handle({
+      event_id: `$f${++counter}`,
+      type: 'm.room.message',
+      sender: LEAD,
+      origin_server_ts: 0,
+      content: { msgtype: 'm.file', body: 'a.pdf', url: 'mxc://x/y' },
+    });
+    expect(s.messenger.last(s.roomId).message.plain).toMatch(/\n\nQuestion en cours, Q1 : [^\n]+$/);
+    await handle(text(LEAD, 'x'.repeat(25_000)));
+    expect(s.messenger.last(s.roomId).message.plain).toMatch(/trop long[\s\S]*\n\nQuestion en cours, Q1 : /);
+    expect((await s.storage.candidacies.require(s.candidacyId)).answers).toEqual({});
+  });
 });

@@ -184,3 +184,28 @@ describe('MatrixMessenger extras', () => {
     expect(pressure.isSlow).toBe(false);
   });
 });
+
+describe('MatrixMessenger.endPoll', () => {
+  it('ends a poll with the unstable MSC3381 end event, a moment later, even while the homeserver is slow', async () => {
+    const client = new FakeClient();
+    const pressure = new HomeserverPressure({ slowAboveMs: 1, recoveredBelowMs: 0 });
+    pressure.record(5_000);
+    expect(pressure.isSlow).toBe(true);
+    const { instance, skipped } = messenger(client, pressure);
+    const ending = instance.endPoll('!room', '$poll', 'Sondage clos : la Q2 a reçu sa réponse.');
+    expect(client.sent).toEqual([]);
+    await ending;
+    expect(client.sent).toEqual([
+      {
+        type: 'org.matrix.msc3381.poll.end',
+        content: {
+          'm.relates_to': { rel_type: 'm.reference', event_id: '$poll' },
+          'org.matrix.msc3381.poll.end': {},
+          'org.matrix.msc1767.text': 'Sondage clos : la Q2 a reçu sa réponse.',
+          body: 'Sondage clos : la Q2 a reçu sa réponse.',
+        },
+      },
+    ]);
+    expect(skipped).toEqual([]);
+  });
+});

@@ -114,7 +114,7 @@ describe('going back', () => {
   it('cannot go back from the first question', () => {
     const d = new Driver();
     d.say('!retour');
-    expect(d.kinds()).toEqual(['cannotGoBack']);
+    expect(d.kinds()).toEqual(['cannotGoBack', 'current']);
     expect(d.last.accepted).toBe(false);
   });
 
@@ -218,7 +218,7 @@ describe('editing an answer', () => {
     d.say('!modifier kind_other');
     expect(d.reply('notApplicable')).toMatchObject({ questionId: 'kind_other', number: 3 });
     d.say('!modifier');
-    expect(d.kinds()).toEqual(['missingArgument']);
+    expect(d.kinds()).toEqual(['missingArgument', 'current']);
   });
 
   it('from review returns to review', () => {
@@ -344,13 +344,15 @@ describe('summary, progress, help', () => {
     expect(s.missing.map((m) => m.number)).toEqual([8, 10]);
   });
 
-  it('progress counts what applies and carries the deadline', () => {
+  it('progress counts every question, as the question numbers do, and carries the deadline', () => {
     const d = new Driver();
     d.answer('Ville', '1', 'non');
     d.say('!progression');
     expect(d.reply('progress')).toMatchObject({
       answered: 3,
-      total: 9,
+      notApplicable: 3,
+      done: 6,
+      total: 12,
       missing: 2,
       currentSectionId: 'tech',
       status: 'draft',
@@ -370,7 +372,7 @@ describe('summary, progress, help', () => {
     d.say('!aide 2');
     expect(d.reply('help').questionId).toBe('kind');
     d.say('!aide 77');
-    expect(d.kinds()).toEqual(['unknownQuestion']);
+    expect(d.kinds()).toEqual(['unknownQuestion', 'current']);
   });
 });
 
@@ -501,12 +503,13 @@ describe('pause, language', () => {
     expect(d.kinds()).toEqual(['isPaused']);
     expect(d.context.answers.kind).toBeUndefined();
     d.say('!progression');
+    // Paused: no question is being asked, so none is recalled.
     expect(d.kinds()).toEqual(['progress']);
     d.answer('!reprendre');
     expect(d.kinds()).toEqual(['resumed', 'ask']);
     expect(d.asked()).toBe('kind');
     d.say('!reprendre');
-    expect(d.kinds()).toEqual(['notPaused']);
+    expect(d.kinds()).toEqual(['notPaused', 'current']);
   });
 
   it('language per person, among the questionnaire languages', () => {
@@ -527,7 +530,10 @@ describe('pause, language', () => {
   it('unknown commands are answered, never ignored', () => {
     const d = new Driver();
     const r = d.say('!abracadabra');
-    expect(r.replies).toEqual([{ kind: 'unknownCommand', command: 'abracadabra' }]);
+    expect(r.replies).toEqual([
+      { kind: 'unknownCommand', command: 'abracadabra' },
+      { kind: 'current', questionId: 'name', number: 1 },
+    ]);
     expect(r.accepted).toBe(false);
   });
 });

@@ -75,14 +75,15 @@ describe('navigation', () => {
     expect(dropped[0]?.previous.value).toBe(30);
   });
 
-  it('missing required and progress count only what applies', () => {
+  it('missing required counts what applies; progress counts every question, as "Q8/12" does', () => {
     const answers = { name: a('X'), kind: a('commune'), uses_linux: a(false) };
     expect(missingRequired(fixture, answers).map((q) => q.id)).toEqual(['formats', 'email']);
-    const p = progressOf(fixture, answers);
-    expect([p.answered, p.total]).toEqual([3, 9]);
-    expect(p.sections.map((s) => [s.sectionId, s.answered, s.total])).toEqual([
-      ['identification', 2, 2],
-      ['tech', 1, 3],
+    const p = progressOf(fixture, answers, ['staff']);
+    // 3 answered, 3 that do not apply, 1 skipped: 7 of the 12 settled.
+    expect([p.answered, p.notApplicable, p.done, p.total]).toEqual([3, 3, 7, 12]);
+    expect(p.sections.map((s) => [s.sectionId, s.done, s.total])).toEqual([
+      ['identification', 3, 3],
+      ['tech', 4, 5],
       ['contact', 0, 4],
     ]);
   });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { validateQuestionnaire } from '../../../flows/questionnaire.ts';
 import { formatAnswer, missingKeys, renderReplies } from '../../../bot/render/candidacy.ts';
 import type { ReplyIntent } from '../../../flows/intents.ts';
 import { readLocaleFiles } from '../../../locales/i18n.ts';
@@ -18,6 +20,11 @@ const SAMPLES: { [K in ReplyIntent['kind']]: Array<Extract<ReplyIntent, { kind: 
   ],
   renewalAccepted: [{ kind: 'renewalAccepted', reusable: 7 }],
   renewalDeclined: [{ kind: 'renewalDeclined' }],
+  current: [{ kind: 'current', questionId: 'kind', number: 2 }],
+  lateQuickReply: [
+    { kind: 'lateQuickReply', questionId: 'kind', number: 2, value: 'epci' },
+    { kind: 'lateQuickReply', questionId: 'uses_linux', number: 4 },
+  ],
   ask: [
     { kind: 'ask', questionId: 'name', number: 1, total: 12, newSection: true },
     { kind: 'ask', questionId: 'kind', number: 2, total: 12, newSection: false, current: 'epci' },
@@ -133,18 +140,21 @@ const SAMPLES: { [K in ReplyIntent['kind']]: Array<Extract<ReplyIntent, { kind: 
         },
       ],
       missing: [{ questionId: 'uses_linux', number: 4 }],
+      notApplicable: 1,
     },
   ],
   progress: [
     {
       kind: 'progress',
       answered: 5,
-      total: 10,
+      notApplicable: 1,
+      done: 6,
+      total: 12,
       missing: 3,
       sections: [
-        { sectionId: 'identification', answered: 2, total: 2 },
-        { sectionId: 'tech', answered: 3, total: 4 },
-        { sectionId: 'contact', answered: 0, total: 4 },
+        { sectionId: 'identification', done: 3, total: 3 },
+        { sectionId: 'tech', done: 3, total: 5 },
+        { sectionId: 'contact', done: 0, total: 4 },
       ],
       currentSectionId: 'tech',
       status: 'draft',
@@ -153,8 +163,10 @@ const SAMPLES: { [K in ReplyIntent['kind']]: Array<Extract<ReplyIntent, { kind: 
     },
     {
       kind: 'progress',
-      answered: 10,
-      total: 10,
+      answered: 12,
+      notApplicable: 0,
+      done: 12,
+      total: 12,
       missing: 0,
       sections: [],
       status: 'under_review',
@@ -343,12 +355,19 @@ describe('progress and deadlines', () => {
   it('a text progress bar, sections, and the time left in the campaign time zone', () => {
     const m = one(SAMPLES.progress[0]!);
     expect(m.plain).toMatch(/▓{10}░{10} 50\s%/);
-    expect(m.plain).toContain('Technique : 3/4 ← vous êtes ici');
-    expect(m.plain).toContain('Identification : 2/2 ✓');
+    expect(m.plain).toContain('Technique : 3/5 ← vous êtes ici');
+    expect(m.plain).toContain('Identification : 3/3 ✓');
+    // Over the same twelve questions as "Q8/12", and why one is left out.
+    expect(m.plain).toContain(
+      '5 réponses sur 12. (1 question ne vous concerne pas, compte tenu de vos réponses.)',
+    );
     expect(m.plain).toContain('Clôture le jeudi 15 octobre 2026 à 23:59 (dans 44 jours).');
     const en = one(SAMPLES.progress[0]!, 'en');
     expect(en.plain).toContain('Closes on Thursday, 15 October 2026 at 23:59 (in 44 days).');
-    expect(en.plain).toContain('• Technical: 3/4 ← you are here');
+    expect(en.plain).toContain('• Technical: 3/5 ← you are here');
+    expect(en.plain).toContain(
+      '5 answers out of 12. (1 question does not apply to you, given your answers.)',
+    );
   });
 
   it('after closing, the closing date', () => {
@@ -384,6 +403,7 @@ describe('long summaries', () => {
     const intent: ReplyIntent = {
       kind: 'summary',
       missing: [],
+      notApplicable: 0,
       sections: ['identification', 'tech', 'contact'].map((sectionId) => ({
         sectionId,
         items: Array.from({ length: 4 }, (_, i) => ({
@@ -451,3 +471,97 @@ describe('candidacy locale files', () => {
     }
   });
 });
+
+describe('side replies, quick replies and counts', () => {
+  it('the current question in one line, which is not taken for a question asked anew', () => {
+    const m = one({ kind: 'current', questionId: 'kind', number: 2 });
+    expect(m.plain).toBe('Question en cours, Q2 : Type ?');
+    expect(m.plain).not.toMatch(/\bQ\d+\s*\/\s*\d+/);
+    expect(m.plain.split('\n')).toHaveLength(1);
+    expect(one({ kind: 'current', questionId: 'kind', number: 2 }, 'en').plain).toBe(
+      'Current question, Q2: Kind?',
+    );
+  });
+
+  it('ends the last message of a summary rather than making one of its own', () => {
+    const messages = renderReplies(
+      [SAMPLES.summary[0]!, { kind: 'current', questionId: 'uses_linux', number: 4 }],
+      'fr',
+      fixture,
+    );
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.plain).toMatch(
+      /Pour modifier une réponse[\s\S]*\n\nQuestion en cours, Q4 : GNU\/Linux \?$/,
+    );
+  });
+
+  it('a late vote or reaction says the answer and how to change it', () => {
+    expect(one(SAMPLES.lateQuickReply[0]!).plain).toBe(
+      'La Q2 a déjà une réponse : Intercommunalité. Pour la changer : !modifier 2',
+    );
+    expect(one(SAMPLES.lateQuickReply[0]!, 'en').plain).toBe(
+      'Q2 already has an answer: Inter-municipal body. To change it: !edit 2',
+    );
+    expect(one(SAMPLES.lateQuickReply[1]!).plain).toBe(
+      "La Q4 n'est pas la question en cours. Pour y répondre : !modifier 4",
+    );
+  });
+
+  it('help examples name a question that exists: the one the help is about, else an early one', () => {
+    const about = one({
+      kind: 'help',
+      questionId: 'distros',
+      number: 6,
+      commands: ['help', 'edit', 'clear'],
+    });
+    expect(about.plain).toContain('!aide 6 pour l’aide sur la Q6'.replace('’', "'"));
+    expect(about.plain).toContain('!modifier 6 ou !modifier identifiant');
+    expect(about.plain).not.toMatch(/ 12\b/);
+    const small = validateSmall();
+    const [general] = renderReplies([{ kind: 'help', commands: ['help', 'edit'] }], 'fr', small);
+    expect(general?.plain).toContain('!aide 3 pour');
+    expect(general?.plain).not.toMatch(/\b12\b/);
+    const [missing] = renderReplies([{ kind: 'missingArgument', command: 'edit' }], 'fr', small);
+    expect(missing?.plain).toContain('!modifier 3');
+  });
+
+  it('counts in plural forms: "1 réponse", "2 réponses", never "(s)"', () => {
+    const count = (answered: number, lang = 'fr') =>
+      one({ ...SAMPLES.progress[0]!, answered, notApplicable: 0 }, lang).plain;
+    expect(count(1)).toContain('1 réponse sur 12.');
+    expect(count(0)).toContain('0 réponse sur 12.');
+    expect(count(2)).toContain('2 réponses sur 12.');
+    expect(count(1, 'en')).toContain('1 answer out of 12.');
+    expect(count(0, 'en')).toContain('0 answers out of 12.');
+    for (const lang of ['fr', 'en'])
+      for (const ns of ['candidacy', 'bot'])
+        expect(JSON.stringify(readLocaleFiles()[lang]?.[ns]), `${lang}/${ns}.json`).not.toContain('(s)');
+  });
+});
+
+/** A questionnaire of three questions (the smallest valid one). */
+function validateSmall() {
+  return validateQuestionnaire(
+    parse(`
+id: small
+version: 1
+title: { fr: Petit, en: Small }
+identification:
+  title: { fr: Identification, en: Identification }
+  questions:
+    - { id: name, role: collectivity_name, type: short_text, text: { fr: Nom ?, en: Name? } }
+    - id: kind
+      role: collectivity_kind
+      type: single_choice
+      text: { fr: Type ?, en: Kind? }
+      choices:
+        - { id: commune, label: { fr: Commune, en: Municipality } }
+        - { id: other, label: { fr: Autre, en: Other } }
+sections:
+  - id: only
+    title: { fr: Seule, en: Only }
+    questions:
+      - { id: c, type: short_text, text: { fr: C ?, en: C? } }
+`),
+  );
+}

@@ -104,3 +104,33 @@ describe('applyChange', () => {
     expect(current.answers.q?.value).toBe('old');
   });
 });
+
+describe('list answers built by several people', () => {
+  it('keep who typed each entry, in the answer and its audit entry', () => {
+    const { next, audit } = applyChange(
+      candidacy(),
+      {
+        by: '@b:x',
+        eventId: '$done',
+        effects: [
+          { kind: 'set', questionId: 'tools', value: ['LibreOffice', 'Firefox'], itemsBy: ['@a:x', '@b:x'] },
+        ],
+      },
+      t1,
+    );
+    expect(next.answers.tools).toEqual({
+      value: ['LibreOffice', 'Firefox'],
+      by: '@b:x',
+      at: t1,
+      itemsBy: ['@a:x', '@b:x'],
+    });
+    expect(audit[0]).toMatchObject({
+      kind: 'answer',
+      questionId: 'tools',
+      by: '@b:x',
+      itemsBy: ['@a:x', '@b:x'],
+    });
+    // Other answers carry no such list.
+    expect(next.answers.q).not.toHaveProperty('itemsBy');
+  });
+});
