@@ -5,7 +5,14 @@ import { ConflictError, DuplicateError, StorageUnavailableError } from '../../st
 import type { AnswerEffect, Candidacy, CandidacyChange, Collectivite } from '../../storage/candidacies.ts';
 import { hasApplied } from '../../storage/candidacies.ts';
 import type { Campaign } from '../../storage/campaigns.ts';
-import { SnapshotError, step, type ConversationEvent, type StepResult } from '../../flows/conversation.ts';
+import {
+  SnapshotError,
+  inspect,
+  step,
+  type ConversationEvent,
+  type StepResult,
+} from '../../flows/conversation.ts';
+import { isReturn, type Membership, placeOf, returnReplies } from '../../flows/reach.ts';
 import type { AnswerValue } from '../../flows/answers.ts';
 import type { Effect, ReplyIntent } from '../../flows/intents.ts';
 import { identityOf } from '../../flows/navigation.ts';
@@ -102,7 +109,10 @@ export class CandidacyHandler implements RoomHandler {
       eventId: event.event_id,
       candidacyId: candidacy.id,
     });
-    if (event.type === 'm.room.member') return;
+    if (event.type === 'm.room.member') {
+      await this.welcomeBack(roomId, event, candidacy);
+      return;
+    }
     const parsed = parseRoomEvent(event, this.ctx.config.bot.maxMessageLength);
     if (parsed.kind === 'ignore') return;
     const lang = await this.languageOf(event.sender, candidacy);
@@ -485,6 +495,31 @@ export class CandidacyHandler implements RoomHandler {
     return (await this.catalog.language(userId)) ?? candidacy.language ?? this.ctx.config.bot.defaultLanguage;
   }
 
+  /**
+   * A member coming (back) into the room, re-invited after leaving or a co-editor joining
+   * late, is told that everything is kept and where the conversation is.
+   */
+  private async welcomeBack(roomId: string, event: RawEvent, candidacy: Candidacy): Promise<void> {
+    const stored = readConversation(candidacy.conversation);
+    const person = event.state_key ?? event.sender;
+    const returning = isReturn({
+      membership: event.content.membership,
+      previous: (event.unsigned?.prev_content as { membership?: unknown } | undefined)?.membership,
+      isMember: isMember(candidacy, person),
+      atOpening: !stored || stored.outbox?.eventId === `start:${candidacy.id}`,
+    });
+    if (!stored || !returning) return;
+    const { questionnaire, campaign } = await this.catalog.settings(candidacy);
+    const view = inspect({
+      questionnaire,
+      campaign: { closesAt: campaign.closesAt, timeZone: campaign.timeZone },
+      snapshot: stored.flow,
+    });
+    const name = typeof event.content.displayname === 'string' ? event.content.displayname : person;
+    const lang = await this.languageOf(person, candidacy);
+    await this.sendReplies(roomId, event.event_id, returnReplies(questionnaire, view, name), lang, candidacy);
+  }
+
   /** `!inviter @user:server`: the lead adds a co-editor, who is invited to the room. */
   private async invite(
     roomId: string,
@@ -498,7 +533,14 @@ export class CandidacyHandler implements RoomHandler {
     const reply = (text: string) => this.say(roomId, event, { plain: text, html: escapeHtml(text) });
     if (candidacy.people.lead.userId !== event.sender) return reply(t('inviteOnlyLead'));
     if (!USER_ID.test(target)) return reply(t('inviteBadUser', { user: target }));
-    if (isMember(candidacy, target)) return reply(t('inviteAlready', { user: target }));
+    if (isMember(candidacy, target)) {
+      // Someone of the candidacy who left the room (or declined) is invited again.
+      const place = placeOf((await this.ctx.messenger.membership(roomId, target)) as Membership);
+      if (place !== 'reinvite') return reply(t('inviteAlready', { user: target }));
+      await this.ctx.messenger.invite(roomId, target);
+      log.info({ target }, 'member invited back');
+      return reply(t('inviteAgain', { user: target }));
+    }
     const outcome = await this.ctx.storage.candidacies.updateWithRetry(
       candidacy.id,
       (current) =>
