@@ -12,7 +12,7 @@ import {
   type ConversationEvent,
   type StepResult,
 } from '../../flows/conversation.ts';
-import { isReturn, type Membership, placeOf, returnReplies } from '../../flows/reach.ts';
+import { ONGOING, isReturn, type Membership, placeOf, returnReplies } from '../../flows/reach.ts';
 import type { AnswerValue } from '../../flows/answers.ts';
 import type { Effect, ReplyIntent } from '../../flows/intents.ts';
 import { identityOf } from '../../flows/navigation.ts';
@@ -110,7 +110,8 @@ export class CandidacyHandler implements RoomHandler {
       candidacyId: candidacy.id,
     });
     if (event.type === 'm.room.member') {
-      await this.welcomeBack(roomId, event, candidacy);
+      if (event.content.membership === 'leave') await this.left(roomId, event, candidacy);
+      else await this.welcomeBack(roomId, event, candidacy);
       return;
     }
     const parsed = parseRoomEvent(event, this.ctx.config.bot.maxMessageLength);
@@ -518,6 +519,24 @@ export class CandidacyHandler implements RoomHandler {
     const name = typeof event.content.displayname === 'string' ? event.content.displayname : person;
     const lang = await this.languageOf(person, candidacy);
     await this.sendReplies(roomId, event.event_id, returnReplies(questionnaire, view, name), lang, candidacy);
+  }
+
+  /**
+   * Someone of the candidacy who left the room (or declined its invitation) is told in their
+   * direct chat that nothing is lost, and how to come back: the room is invite-only.
+   */
+  private async left(roomId: string, event: RawEvent, candidacy: Candidacy): Promise<void> {
+    const person = event.state_key ?? '';
+    if (event.sender !== person || !isMember(candidacy, person) || !ONGOING.has(candidacy.status)) return;
+    const dm = await this.ctx.storage.botState.directChatOf(person);
+    if (!dm) return;
+    const room = (await this.ctx.messenger.roomName(roomId)) ?? candidacy.collectivite?.name ?? '';
+    const text = translator(await this.languageOf(person, candidacy), 'bot')('leftRoom', { room });
+    await this.ctx.messenger.send(
+      dm.roomId,
+      { plain: text, html: escapeHtml(text) },
+      { idempotencyKey: `left:${event.event_id}` },
+    );
   }
 
   /** `!inviter @user:server`: the lead adds a co-editor, who is invited to the room. */

@@ -55,12 +55,19 @@ async function candidaciesOf(person: Person) {
   return storage.candidacies.listByMember(person.userId);
 }
 
-/** Leaves the candidacy room, and finds that a private room cannot be joined again alone. */
-async function leaveForGood(person: Person, roomId: string): Promise<void> {
+/**
+ * Leaves the candidacy room, finds that a private room cannot be joined again alone, and
+ * reads what the bot then says in the person's direct chat, if they have one.
+ */
+async function leaveForGood(person: Person, roomId: string, dm?: string): Promise<void> {
   await person.leave(roomId);
   const error = await person.join(roomId).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(MatrixHttpError);
   expect((error as MatrixHttpError).status).toBe(403);
+  if (!dm) return;
+  const told = await person.nextMessage(dm, { from: bot.userId, timeoutMs: 20_000 });
+  expect(told.body).toMatch(/Vous avez quitté le salon « .+ »\. Vos réponses y sont conservées/);
+  expect(told.body).toMatch(/!continuer/);
 }
 
 /** Accepts the bot's invitation back and reads its welcome: the question where the person left off. */
@@ -86,7 +93,7 @@ describe('a candidate who left the candidacy room', () => {
     const before = (await candidaciesOf(camille))[0];
     const renamed = await waitForRoomName(camille, conversation.roomId, /^Commune de /);
 
-    await leaveForGood(camille, conversation.roomId);
+    await leaveForGood(camille, conversation.roomId, conversation.dm);
     const dm = await camille.openDirectChat(bot.userId);
     const greeting = await camille.nextMessage(dm, { from: bot.userId, timeoutMs: 20_000 });
     expect(greeting.body).toContain(`« ${renamed} »`);
@@ -115,7 +122,7 @@ describe('a candidate who left the candidacy room', () => {
     const conversation = await openCandidacy(lea, bot);
     await answerCurrent(lea, bot, conversation);
     const before = (await candidaciesOf(lea))[0];
-    await leaveForGood(lea, conversation.roomId);
+    await leaveForGood(lea, conversation.roomId, conversation.dm);
 
     await lea.join(lobby);
     await lea.sendText(lobby, '!candidater');
@@ -145,7 +152,7 @@ describe('a second !candidater', () => {
     await answerCurrent(noe, bot, conversation);
     await answerCurrent(noe, bot, conversation);
     const first = await waitForRoomName(noe, conversation.roomId, /^Commune de /);
-    await leaveForGood(noe, conversation.roomId);
+    await leaveForGood(noe, conversation.roomId, conversation.dm);
 
     const { dm } = conversation;
     await noe.sendText(dm, '!candidater');
