@@ -82,6 +82,14 @@ export function decideDirect(input: {
   }
 }
 
+/**
+ * Whether the answer depends on the person's candidacies (so that they must be looked up):
+ * always in a direct chat; in the lobby only for the start, continue and new commands.
+ */
+export function dependsOnCandidacies(request: DirectRequest | 'greeting', room: 'dm' | 'lobby'): boolean {
+  return room === 'dm' || request === 'start' || request === 'continue' || request === 'new';
+}
+
 /** Where a person stands in a candidacy room (their Matrix membership there). */
 export type Membership = 'join' | 'invite' | 'leave' | 'ban' | 'knock' | null;
 

@@ -9,6 +9,7 @@ import {
   type DirectRequest,
   ONGOING,
   decideDirect,
+  dependsOnCandidacies,
   directRequest,
   ordinalOf,
   roomNameFor,
@@ -120,6 +121,12 @@ export class CandidacyStarter implements InviteHandler, RoomHandler {
     const t = translator(lang, 'bot');
     const reply = (message: OutgoingMessage, tag: string) =>
       this.ctx.messenger.send(trigger.replyRoom, message, { idempotencyKey: `${tag}:${trigger.eventId}` });
+    if (!dependsOnCandidacies(trigger.request, trigger.room)) {
+      // Lobby chat and lobby help: no look-up (the public room may be busy).
+      const { kind } = decideDirect({ ...trigger, ongoing: 0, createdHere: false });
+      if (kind === 'help') await reply(notice(t('lobbyHelp')), 'lobby');
+      return;
+    }
     const mine = await this.ctx.storage.candidacies.listByMember(person);
     const campaign = await this.openCampaign();
     const ongoing = mine.filter((c) => ONGOING.has(c.status) && c.originEventId !== trigger.eventId);
@@ -135,7 +142,6 @@ export class CandidacyStarter implements InviteHandler, RoomHandler {
       { person, request: trigger.request, decision: decision.kind },
       'lobby or direct chat',
     );
-    const user = trigger.room === 'lobby' ? await this.whereabouts.nameOf(person) : '';
     switch (decision.kind) {
       case 'silent':
         return;
@@ -144,6 +150,7 @@ export class CandidacyStarter implements InviteHandler, RoomHandler {
         return;
       case 'choose': {
         if (trigger.room === 'lobby') {
+          const user = await this.whereabouts.nameOf(person);
           await reply(notice(t('chooseLobby', { count: thisYear.length, user })), 'choose');
           return;
         }
@@ -155,6 +162,7 @@ export class CandidacyStarter implements InviteHandler, RoomHandler {
       case 'where': {
         const found = await this.whereabouts.reach(person, await this.withRooms(ongoing, lang), lang);
         if (trigger.room === 'lobby') {
+          const user = await this.whereabouts.nameOf(person);
           await reply(notice(t('whereLobby', { count: found.length, user })), 'where');
           return;
         }

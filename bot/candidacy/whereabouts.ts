@@ -34,18 +34,24 @@ export class Whereabouts {
     return (await this.ctx.messenger.displayName(userId)) ?? localpart(userId);
   }
 
-  /** The room's name as clients show it; computed the way the bot names rooms if it has none. */
+  /**
+   * The room's name as clients show it. Once the collectivité is known the bot has named the
+   * room after it (no need to ask); before, the name is read from the room.
+   */
   async roomName(candidacy: Candidacy, lang: string): Promise<string> {
+    const campaign = await this.catalog.campaign(candidacy.campaignId);
+    const t = translator(lang, 'bot');
+    const known = candidacy.collectivite?.name;
+    if (known) return t('roomNameKnown', { collectivite: known, campaign: campaign.name });
     const named = candidacy.roomId ? await this.ctx.messenger.roomName(candidacy.roomId) : null;
     if (named) return named;
-    const campaign = await this.catalog.campaign(candidacy.campaignId);
     const name = roomNameFor({
       collectivite: candidacy.collectivite?.name ?? null,
       campaign: campaign.name,
       lead: await this.nameOf(candidacy.people.lead.userId),
       ordinal: 1,
     });
-    return translator(lang, 'bot')(name.key, name.params);
+    return t(name.key, name.params);
   }
 
   /** Finds where `person` stands in each candidacy's room, inviting them again where they are not. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConversationView } from '../../../flows/conversation.ts';
 import {
   decideDirect,
+  dependsOnCandidacies,
   directRequest,
   isReturn,
   ordinalOf,
@@ -75,6 +76,27 @@ describe('decideDirect', () => {
   it('an event that already created a candidacy does the same again (redelivery)', () => {
     expect(decide('start', 1, 'dm', true)).toBe('create');
     expect(decide('greeting', 2, 'dm', true)).toBe('create');
+  });
+});
+
+describe('dependsOnCandidacies', () => {
+  it('looks a person up for every direct-chat message, and in the lobby only to start or continue', () => {
+    for (const request of ['greeting', 'start', 'continue', 'new', 'help', 'command', 'text'] as const)
+      expect(dependsOnCandidacies(request, 'dm')).toBe(true);
+    expect(dependsOnCandidacies('start', 'lobby')).toBe(true);
+    expect(dependsOnCandidacies('continue', 'lobby')).toBe(true);
+    expect(dependsOnCandidacies('new', 'lobby')).toBe(true);
+    expect(dependsOnCandidacies('help', 'lobby')).toBe(false);
+    expect(dependsOnCandidacies('command', 'lobby')).toBe(false);
+    expect(dependsOnCandidacies('text', 'lobby')).toBe(false);
+  });
+
+  it('whatever the lobby does not look up does not depend on it', () => {
+    for (const request of ['help', 'command', 'text'] as const)
+      for (const ongoing of [0, 1, 3])
+        expect(decideDirect({ request, room: 'lobby', ongoing, createdHere: false })).toEqual(
+          decideDirect({ request, room: 'lobby', ongoing: 0, createdHere: false }),
+        );
   });
 });
 
