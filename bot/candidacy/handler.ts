@@ -5,14 +5,8 @@ import { ConflictError, DuplicateError, StorageUnavailableError } from '../../st
 import type { AnswerEffect, Candidacy, CandidacyChange, Collectivite } from '../../storage/candidacies.ts';
 import { hasApplied } from '../../storage/candidacies.ts';
 import type { Campaign } from '../../storage/campaigns.ts';
-import {
-  SnapshotError,
-  inspect,
-  step,
-  type ConversationEvent,
-  type StepResult,
-} from '../../flows/conversation.ts';
-import { ONGOING, isReturn, type Membership, placeOf, returnReplies } from '../../flows/reach.ts';
+import { SnapshotError, step, type ConversationEvent, type StepResult } from '../../flows/conversation.ts';
+import { type Membership, placeOf } from '../../flows/reach.ts';
 import type { AnswerValue } from '../../flows/answers.ts';
 import type { Effect, ReplyIntent } from '../../flows/intents.ts';
 import { identityOf } from '../../flows/navigation.ts';
@@ -26,6 +20,7 @@ import type { OutgoingMessage, RawEvent, RoomHandler, RoutedEvent } from '../typ
 import { NUMBER_KEYS, YES_NO_KEYS, parseRoomEvent } from './parse-event.ts';
 import { readConversation, writeConversation, type BotConversation } from './stored-conversation.ts';
 import type { CandidacyCatalog } from './catalog.ts';
+import { onMembership } from './membership.ts';
 
 const MAX_ATTEMPTS = 5;
 /** Show "typing…" when the work before the reply takes longer than this. */
@@ -110,8 +105,12 @@ export class CandidacyHandler implements RoomHandler {
       candidacyId: candidacy.id,
     });
     if (event.type === 'm.room.member') {
-      if (event.content.membership === 'leave') await this.left(roomId, event, candidacy);
-      else await this.welcomeBack(roomId, event, candidacy);
+      const person = event.state_key ?? event.sender;
+      const lang = await this.languageOf(person, candidacy);
+      const change = { roomId, event, candidacy, member: isMember(candidacy, person), lang };
+      await onMembership(this.ctx, this.catalog, change, (replies) =>
+        this.sendReplies(roomId, event.event_id, replies, lang, candidacy),
+      );
       return;
     }
     const parsed = parseRoomEvent(event, this.ctx.config.bot.maxMessageLength);
@@ -496,49 +495,6 @@ export class CandidacyHandler implements RoomHandler {
     return (await this.catalog.language(userId)) ?? candidacy.language ?? this.ctx.config.bot.defaultLanguage;
   }
 
-  /**
-   * A member coming (back) into the room, re-invited after leaving or a co-editor joining
-   * late, is told that everything is kept and where the conversation is.
-   */
-  private async welcomeBack(roomId: string, event: RawEvent, candidacy: Candidacy): Promise<void> {
-    const stored = readConversation(candidacy.conversation);
-    const person = event.state_key ?? event.sender;
-    const returning = isReturn({
-      membership: event.content.membership,
-      previous: (event.unsigned?.prev_content as { membership?: unknown } | undefined)?.membership,
-      isMember: isMember(candidacy, person),
-      atOpening: !stored || stored.outbox?.eventId === `start:${candidacy.id}`,
-    });
-    if (!stored || !returning) return;
-    const { questionnaire, campaign } = await this.catalog.settings(candidacy);
-    const view = inspect({
-      questionnaire,
-      campaign: { closesAt: campaign.closesAt, timeZone: campaign.timeZone },
-      snapshot: stored.flow,
-    });
-    const name = typeof event.content.displayname === 'string' ? event.content.displayname : person;
-    const lang = await this.languageOf(person, candidacy);
-    await this.sendReplies(roomId, event.event_id, returnReplies(questionnaire, view, name), lang, candidacy);
-  }
-
-  /**
-   * Someone of the candidacy who left the room (or declined its invitation) is told in their
-   * direct chat that nothing is lost, and how to come back: the room is invite-only.
-   */
-  private async left(roomId: string, event: RawEvent, candidacy: Candidacy): Promise<void> {
-    const person = event.state_key ?? '';
-    if (event.sender !== person || !isMember(candidacy, person) || !ONGOING.has(candidacy.status)) return;
-    const dm = await this.ctx.storage.botState.directChatOf(person);
-    if (!dm) return;
-    const room = (await this.ctx.messenger.roomName(roomId)) ?? candidacy.collectivite?.name ?? '';
-    const text = translator(await this.languageOf(person, candidacy), 'bot')('leftRoom', { room });
-    await this.ctx.messenger.send(
-      dm.roomId,
-      { plain: text, html: escapeHtml(text) },
-      { idempotencyKey: `left:${event.event_id}` },
-    );
-  }
-
   /** `!inviter @user:server`: the lead adds a co-editor, who is invited to the room. */
   private async invite(
     roomId: string,
@@ -556,7 +512,9 @@ export class CandidacyHandler implements RoomHandler {
       // Someone of the candidacy who left the room (or declined) is invited again.
       const place = placeOf((await this.ctx.messenger.membership(roomId, target)) as Membership);
       if (place !== 'reinvite') return reply(t('inviteAlready', { user: target }));
-      await this.ctx.messenger.invite(roomId, target);
+      await this.ctx.messenger.invite(roomId, target).catch((error: unknown) => {
+        log.warn({ err: error, target }, 'invite back failed');
+      });
       log.info({ target }, 'member invited back');
       return reply(t('inviteAgain', { user: target }));
     }

@@ -205,7 +205,7 @@ export class CandidacyStarter implements InviteHandler, RoomHandler {
 
   /** The campaign accepting candidacies now, if any. */
   private async openCampaign(): Promise<Campaign | null> {
-    const campaign = await this.ctx.storage.campaigns.getOpen();
+    const campaign = await this.catalog.openCampaign();
     const now = this.ctx.clock.now().getTime();
     if (!campaign || campaign.closesAt.getTime() <= now || campaign.opensAt.getTime() > now) return null;
     return campaign;
