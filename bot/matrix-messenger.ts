@@ -385,19 +385,43 @@ export class MatrixMessenger implements Messenger {
     return events.map((event) => event.membershipFor);
   }
 
+  async membership(roomId: string, userId: string): Promise<string | null> {
+    const content = await this.stateContent(roomId, 'm.room.member', userId);
+    return typeof content?.membership === 'string' ? content.membership : null;
+  }
+
+  async roomName(roomId: string): Promise<string | null> {
+    const content = await this.stateContent(roomId, 'm.room.name', '');
+    return typeof content?.name === 'string' && content.name ? content.name : null;
+  }
+
   async displayName(userId: string): Promise<string | null> {
+    // Cosmetic (a room's name): an unreadable profile is no reason to fail.
+    const profile = (await this.client.getUserProfile(userId).catch(() => null)) as {
+      displayname?: unknown;
+    } | null;
+    return typeof profile?.displayname === 'string' && profile.displayname.trim()
+      ? profile.displayname.trim()
+      : null;
+  }
+
+  /** One state event's content, or null when the room has none of that type and key. */
+  private async stateContent(
+    roomId: string,
+    type: string,
+    stateKey: string,
+  ): Promise<Record<string, unknown> | null> {
     try {
-      const profile = (await withRetry(
-        'profile',
-        () => this.client.getUserProfile(userId),
+      return (await withRetry(
+        'state event',
+        () => this.client.getRoomStateEvent(roomId, type, stateKey),
         this.logger,
         this.retry,
-      )) as { displayname?: unknown };
-      return typeof profile.displayname === 'string' && profile.displayname.trim() ? profile.displayname : null;
+      )) as Record<string, unknown>;
     } catch (error) {
-      // No profile (or none visible to the bot): the caller falls back to the Matrix id.
-      this.logger.debug({ userId, err: error }, 'no display name');
-      return null;
+      const e = error as MatrixErrorLike;
+      if (e?.errcode === 'M_NOT_FOUND' || e?.statusCode === 404) return null;
+      throw error;
     }
   }
 }

@@ -24,7 +24,8 @@ const ROOM_NAMES: Record<ConfiguredKind, { name: string; topic: string }> = {
   },
   lobby: {
     name: 'Candidater – Territoire Numérique Libre',
-    topic: 'Écrivez !candidater pour commencer une candidature / Write !apply to start a candidacy',
+    topic:
+      'Écrivez !candidater pour commencer ou retrouver votre candidature / Write !apply to start or find your candidacy',
   },
   announcements: {
     name: 'Annonces – Territoire Numérique Libre',

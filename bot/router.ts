@@ -53,7 +53,10 @@ export function shouldIgnore(event: RawEvent, botUserId: string): string | undef
   if (!HANDLED_TYPES.has(event.type)) return 'event type not handled';
   if (event.type === 'm.room.message' && event.content?.msgtype === 'm.notice')
     return 'notice from another bot';
-  if (event.type === 'm.room.member' && event.content?.membership !== 'join') return 'membership change';
+  // Joins, and leaves (which matter in candidacy rooms only: see route).
+  const membership = event.content?.membership;
+  if (event.type === 'm.room.member' && membership !== 'join' && membership !== 'leave')
+    return 'membership change';
   return undefined;
 }
 
@@ -90,6 +93,9 @@ export class Router {
       logger.debug({ roomId, eventId: event.event_id }, 'event from a room the bot does not manage');
       return;
     }
+    // Someone leaving a candidacy room is told how to come back; elsewhere a leave needs nothing.
+    if (event.type === 'm.room.member' && event.content?.membership === 'leave' && kind !== 'candidacy')
+      return;
     const handler = this.options.handlers[kind];
     if (!handler) return;
     // Candidacies and jury dossiers record the events they applied in the same write as

@@ -86,7 +86,11 @@ export interface Messenger {
   readReceipt(roomId: string, eventId: string): Promise<void>;
   /** Members (joined or invited) of a room. */
   members(roomId: string): Promise<string[]>;
-  /** A person's display name from their profile, or null if they have none. */
+  /** A user's membership in a room ('join', 'invite', 'leave', 'ban'...), null if never a member. */
+  membership(roomId: string, userId: string): Promise<string | null>;
+  /** A room's name (m.room.name), null if it has none. */
+  roomName(roomId: string): Promise<string | null>;
+  /** A user's display name, null if none is set or the profile cannot be read. */
   displayName(userId: string): Promise<string | null>;
 }
 

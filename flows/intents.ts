@@ -121,7 +121,9 @@ export type ReplyIntent =
   | { kind: 'notAvailable'; command: CommandName }
   | { kind: 'unknownCommand'; command: string }
   | { kind: 'missingArgument'; command: CommandName }
-  | { kind: 'notAQuestionNow'; status: CandidacyStatus };
+  | { kind: 'notAQuestionNow'; status: CandidacyStatus }
+  /** A member (back) in the candidacy room: their answers are kept. */
+  | { kind: 'welcomeBack'; user: string; answered: number; total: number };
 
 export type ReplyKind = ReplyIntent['kind'];
 

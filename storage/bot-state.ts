@@ -55,6 +55,7 @@ export const botStateIndexes: Record<string, IndexSpec[]> = {
   [ROOMS]: [
     { name: 'by_kind', keys: { kind: 1 } },
     { name: 'by_candidacy', keys: { candidacyId: 1 } },
+    { name: 'by_user', keys: { userId: 1 } },
   ],
 };
 
@@ -82,6 +83,8 @@ export interface BotStateRepository {
   ): Promise<RoomEntry>;
   getRoom(roomId: string): Promise<RoomEntry | null>;
   listRooms(kind?: RoomKind): Promise<RoomEntry[]>;
+  /** The direct chat a person opened with the bot most recently, if any. */
+  directChatOf(userId: string): Promise<RoomEntry | null>;
   forgetRoom(roomId: string): Promise<void>;
   getLanguage(userId: string): Promise<string | null>;
   setLanguage(userId: string, language: string): Promise<void>;
@@ -182,6 +185,12 @@ export class BotStateStore implements BotStateRepository {
       out.push(roomFrom(raw));
     }
     return out;
+  }
+
+  async directChatOf(userId: string): Promise<RoomEntry | null> {
+    const cursor = this.#rooms.find({ kind: 'dm', userId }, { sort: { createdAt: -1, _id: -1 }, limit: 1 });
+    for await (const raw of cursor) return roomFrom(raw);
+    return null;
   }
 
   async forgetRoom(roomId: string): Promise<void> {

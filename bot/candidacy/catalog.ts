@@ -23,6 +23,8 @@ export class CandidacyCatalog {
   private readonly questionnaires = new Map<string, Questionnaire>();
   /** People's chosen languages (null: never chose one): read once, then kept (the bot is the only writer). */
   private readonly languages = new LRUCache<string, { chosen: string | null }>({ max: MAX_CANDIDACIES });
+  /** The open campaign as last read, and until when to trust it. */
+  private open: { campaign: Campaign; until: number } | undefined;
 
   constructor(storage: Storage) {
     this.storage = storage;
@@ -71,6 +73,19 @@ export class CandidacyCatalog {
   /** Forgets cached campaigns (after an organiser changed one). */
   campaignChanged(): void {
     this.campaigns.clear();
+    this.open = undefined;
+  }
+
+  /**
+   * The campaign with status open, if any: kept for CAMPAIGN_TTL_MS. "None open" is not kept:
+   * a campaign opened by another process must be seen at once.
+   */
+  async openCampaign(): Promise<Campaign | null> {
+    const now = Date.now();
+    if (this.open && this.open.until > now) return this.open.campaign;
+    const campaign = await this.storage.campaigns.getOpen();
+    this.open = campaign ? { campaign, until: now + CAMPAIGN_TTL_MS } : undefined;
+    return campaign;
   }
 
   async campaign(id: string): Promise<Campaign> {

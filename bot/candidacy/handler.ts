@@ -13,6 +13,7 @@ import {
   type ConversationEvent,
   type StepResult,
 } from '../../flows/conversation.ts';
+import { type Membership, placeOf } from '../../flows/reach.ts';
 import type { AnswerValue } from '../../flows/answers.ts';
 import type { Effect, ReplyIntent } from '../../flows/intents.ts';
 import { identityOf } from '../../flows/navigation.ts';
@@ -27,6 +28,7 @@ import { parseRoomEvent } from './parse-event.ts';
 import { QuickReplies } from './quick-replies.ts';
 import { readConversation, writeConversation, type BotConversation } from './stored-conversation.ts';
 import type { CandidacyCatalog } from './catalog.ts';
+import { onMembership } from './membership.ts';
 
 const MAX_ATTEMPTS = 5;
 /** Show "typing…" when the work before the reply takes longer than this. */
@@ -112,7 +114,15 @@ export class CandidacyHandler implements RoomHandler {
       eventId: event.event_id,
       candidacyId: candidacy.id,
     });
-    if (event.type === 'm.room.member') return;
+    if (event.type === 'm.room.member') {
+      const person = event.state_key ?? event.sender;
+      const lang = await this.languageOf(person, candidacy);
+      const change = { roomId, event, candidacy, member: isMember(candidacy, person), lang };
+      await onMembership(this.ctx, this.catalog, change, async (replies) =>
+        this.sendReplies(roomId, event.event_id, replies, lang, candidacy, await this.askedNow(candidacy)),
+      );
+      return;
+    }
     const parsed = parseRoomEvent(event, this.ctx.config.bot.maxMessageLength);
     if (parsed.kind === 'ignore') return;
     const lang = await this.languageOf(event.sender, candidacy);
@@ -569,7 +579,16 @@ export class CandidacyHandler implements RoomHandler {
     const t = translator(lang, 'bot');
     if (candidacy.people.lead.userId !== event.sender) return t('inviteOnlyLead');
     if (!USER_ID.test(target)) return t('inviteBadUser', { user: target });
-    if (isMember(candidacy, target)) return t('inviteAlready', { user: target });
+    if (isMember(candidacy, target)) {
+      // Someone of the candidacy who left the room (or declined) is invited again.
+      const place = placeOf((await this.ctx.messenger.membership(roomId, target)) as Membership);
+      if (place !== 'reinvite') return t('inviteAlready', { user: target });
+      await this.ctx.messenger.invite(roomId, target).catch((error: unknown) => {
+        log.warn({ err: error, target }, 'invite back failed');
+      });
+      log.info({ target }, 'member invited back');
+      return t('inviteAgain', { user: target });
+    }
     const outcome = await this.ctx.storage.candidacies.updateWithRetry(
       candidacy.id,
       (current) =>

@@ -612,6 +612,15 @@ function renderOne(r: Renderer, intent: ReplyIntent, previous?: ReplyIntent): Ri
         r.tr('missingArgument', { example: code(`!${commandName(intent.command, r.lang)}${example}`) }),
       );
     }
+    case 'welcomeBack':
+      return paragraph(
+        r.tr('welcomeBack', {
+          user: intent.user,
+          count: intent.answered,
+          total: intent.total,
+          summary: r.cmd('summary'),
+        }),
+      );
     case 'notAQuestionNow': {
       const which = intent.status === 'draft' || intent.status === 'submitted' ? intent.status : 'other';
       return paragraph(r.tr(`notAQuestionNow.${which}`, { edit: r.cmd('edit'), submit: r.cmd('submit') }));

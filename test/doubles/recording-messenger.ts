@@ -45,6 +45,11 @@ export class RecordingMessenger implements Messenger {
   readonly endedPolls: Array<{ roomId: string; pollEventId: string; text: string }> = [];
   /** invite() calls (invitations made when a room is created are in `rooms`). */
   readonly invites: Array<{ roomId: string; userId: string }> = [];
+  /** Room names, as created or renamed. */
+  readonly names = new Map<string, string>();
+  /** People's display names (none: null, as for a person who set none). */
+  readonly displayNames = new Map<string, string>();
+  readonly #memberships = new Map<string, string>();
   /** Every send and sendFile call, repeated keys included. */
   calls = 0;
   /** Makes the next message sends fail, as in an outage, while > 0. */
@@ -103,31 +108,46 @@ export class RecordingMessenger implements Messenger {
   async createRoom(options: CreateRoomOptions): Promise<string> {
     const roomId = `!room${this.rooms.length + 1}:test`;
     this.rooms.push({ roomId, options });
+    this.names.set(roomId, options.name);
+    for (const userId of options.invite) this.#memberships.set(`${roomId} ${userId}`, 'invite');
     return roomId;
   }
 
   async invite(roomId: string, userId: string): Promise<void> {
     this.invites.push({ roomId, userId });
+    this.#memberships.set(`${roomId} ${userId}`, 'invite');
   }
 
-  /** Those invited at the room's creation or since. */
-  /** Members of rooms the double did not create (a configured jury room...), set by the test. */
-  readonly presetMembers = new Map<string, string[]>();
-
-  async members(roomId: string): Promise<string[]> {
-    const atCreation = this.rooms.find((r) => r.roomId === roomId)?.options.invite ?? [];
-    return [
-      ...(this.presetMembers.get(roomId) ?? []),
-      ...atCreation,
-      ...this.invites.filter((i) => i.roomId === roomId).map((i) => i.userId),
-    ];
+  async membership(roomId: string, userId: string): Promise<string | null> {
+    return this.#memberships.get(`${roomId} ${userId}`) ?? null;
   }
 
-  /** Display names the test gave people (none by default). */
-  readonly displayNames = new Map<string, string>();
+  /** Sets a person's membership, as their client would (join, leave...). */
+  setMembership(roomId: string, userId: string, membership: string): void {
+    this.#memberships.set(`${roomId} ${userId}`, membership);
+  }
+
+  async roomName(roomId: string): Promise<string | null> {
+    return this.names.get(roomId) ?? null;
+  }
+
+  async setRoomName(roomId: string, name: string): Promise<void> {
+    this.names.set(roomId, name);
+  }
 
   async displayName(userId: string): Promise<string | null> {
     return this.displayNames.get(userId) ?? null;
+  }
+
+  /** Members of rooms the double did not create (a configured jury room...), set by the test. */
+  readonly presetMembers = new Map<string, string[]>();
+
+  /** Those invited or joined (at the room's creation or since), and the preset ones. */
+  async members(roomId: string): Promise<string[]> {
+    const current = [...this.#memberships]
+      .filter(([key, membership]) => key.startsWith(`${roomId} `) && ['join', 'invite'].includes(membership))
+      .map(([key]) => key.slice(roomId.length + 1));
+    return [...new Set([...(this.presetMembers.get(roomId) ?? []), ...current])];
   }
 
   async isEncrypted(): Promise<boolean> {
@@ -140,7 +160,6 @@ export class RecordingMessenger implements Messenger {
 
   async react(): Promise<void> {}
   async join(): Promise<void> {}
-  async setRoomName(): Promise<void> {}
   async typing(): Promise<void> {}
   async readReceipt(): Promise<void> {}
 

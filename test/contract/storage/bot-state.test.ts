@@ -67,6 +67,19 @@ describe.each(backends)('bot state ($name)', (backend) => {
     expect(await h.storage.botState.listRooms()).toHaveLength(3);
   });
 
+  it('finds the direct chat a person opened most recently', async () => {
+    expect(await h.storage.botState.directChatOf('@nina:localhost')).toBeNull();
+    await h.storage.botState.registerRoom('!nina-2:localhost', { kind: 'dm', userId: '@nina:localhost' });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await h.storage.botState.registerRoom('!nina-1:localhost', { kind: 'dm', userId: '@nina:localhost' });
+    await h.storage.botState.registerRoom('!other:localhost', { kind: 'dm', userId: '@other:localhost' });
+    await h.storage.botState.registerRoom('!ballot-nina:localhost', {
+      kind: 'jury',
+      userId: '@nina:localhost',
+    });
+    expect((await h.storage.botState.directChatOf('@nina:localhost'))?.roomId).toBe('!nina-1:localhost');
+  });
+
   it('remembers each person’s language', async () => {
     expect(await h.storage.botState.getLanguage('@lea:localhost')).toBeNull();
     await h.storage.botState.setLanguage('@lea:localhost', 'en');

@@ -218,6 +218,11 @@ const SAMPLES: { [K in ReplyIntent['kind']]: Array<Extract<ReplyIntent, { kind: 
     { kind: 'notAQuestionNow', status: 'submitted' },
     { kind: 'notAQuestionNow', status: 'withdrawn' },
   ],
+  welcomeBack: [
+    { kind: 'welcomeBack', user: EVIL, answered: 0, total: 12 },
+    { kind: 'welcomeBack', user: 'Camille', answered: 1, total: 12 },
+    { kind: 'welcomeBack', user: 'Camille', answered: 7, total: 12 },
+  ],
 };
 const ALL: ReplyIntent[] = Object.values(SAMPLES).flat();
 
