@@ -297,7 +297,8 @@ function privately(
       replies: [{ to: 'organisers', message, key: 'private' }, say('here', `${ackKey}.organisers`, params)],
     };
   }
-  return { change: null, replies: [say('here', 'refusal.notEntitled', params)] };
+  // Nowhere to show it: every room it could go to is read by someone not entitled to it.
+  return { change: null, replies: [say('here', `${ackKey.split('.')[0]}.nowhere`, params)] };
 }
 
 function tally(input: CommandInput, status: JuryStatus, facts: SecrecyFacts): Outcome {

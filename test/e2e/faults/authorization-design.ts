@@ -158,6 +158,7 @@ export function designed(room: RoomKind, role: Role, command: Command): Expectat
       return role === 'organiser'
         ? { outcome: 'refused', because: 'only jurors recuse' }
         : { outcome: 'allowed' };
+    case '!note':
     case '!notes':
     case '!question':
     case '!mention':
@@ -211,7 +212,6 @@ const REFUSALS: Array<[string, string]> = [
   ['jury', 'refusal.secretBallot'],
   ['jury', 'refusal.notVotedYet_one'],
   ['jury', 'refusal.notVotedYet_other'],
-  ['jury', 'refusal.notEntitled'],
   ['jury', 'decision.refusal.notAllowed'],
   ['organisers', 'notAllowed'],
   ['common', 'notAllowed'],

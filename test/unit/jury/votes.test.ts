@@ -292,7 +292,7 @@ describe('tallies', () => {
     const [{ root }] = (await finalDossiers(h)) as [Awaited<ReturnType<typeof posted>>];
     await inBallot(h, ALICE, '!vote #1 4');
     await h.say(ORGANISER, JURY_ROOM, '!decompte', root);
-    expect(lastText(h, JURY_ROOM)).toContain("n'est pas encore visible ici");
+    expect(lastText(h, JURY_ROOM)).toContain("nulle part pour l'instant");
     expect(h.messenger.in(ORGANISERS_ROOM)).toEqual([]);
     expect(h.messenger.in(JURY_ROOM).some((s) => s.message.plain.includes('Décompte de #1'))).toBe(false);
   });
