@@ -47,6 +47,11 @@ export interface Campaign {
   readonly closesAt: Date;
   /** IANA time zone of the campaign; Europe/Paris by default. */
   readonly timeZone?: string;
+  /**
+   * The candidate may make a submitted dossier final before closing (`!definitif`): the
+   * jury then votes on it at once and it can no longer change. Off by default.
+   */
+  readonly earlyFinal?: boolean;
 }
 
 export interface ConversationContext {
@@ -95,6 +100,7 @@ export type MachineEvent =
   | ({ type: 'resume' } & Base)
   | ({ type: 'submit' } & Base)
   | ({ type: 'withdraw' } & Base)
+  | ({ type: 'final' } & Base)
   | ({ type: 'yes' } & Base)
   | ({ type: 'no' } & Base)
   | ({ type: 'done' } & Base)
@@ -145,7 +151,7 @@ export const COMMANDS_BY_STATE: Readonly<Record<StateName, readonly CommandName[
   filling: ['back', 'skip', 'edit', 'summary', 'progress', 'language', 'pause', 'submit', 'withdraw', 'help'],
   review: ['submit', 'edit', 'back', 'summary', 'progress', 'clear', 'language', 'pause', 'withdraw', 'help'],
   confirming: ['yes', 'no', 'summary', 'progress', 'help'],
-  submitted: ['edit', 'summary', 'progress', 'clear', 'language', 'pause', 'withdraw', 'help'],
+  submitted: ['edit', 'final', 'summary', 'progress', 'clear', 'language', 'pause', 'withdraw', 'help'],
   paused: ['resume', 'summary', 'progress', 'language', 'help'],
   closed: ['summary', 'progress', 'language', 'help'],
   underReview: ['summary', 'progress', 'language', 'help'],
@@ -163,6 +169,7 @@ const CHANGING: readonly MachineEventType[] = [
   'resume',
   'submit',
   'withdraw',
+  'final',
   'yes',
   'no',
   'done',
@@ -707,7 +714,16 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
             skipped: [...ctx.skipped, ...open.map((q) => q.id)],
           },
           effects: status.effects ?? [],
-          replies: [{ kind: 'submitted', ...deadline }],
+          replies: [{ kind: 'submitted', earlyFinal: campaign.earlyFinal === true, ...deadline }],
+        };
+      }
+      if (pending.about === 'final') {
+        // Final before closing: the jury votes on it now, and it no longer changes.
+        const status = statusChange(done, 'under_review', ev);
+        return {
+          ...status,
+          patch: { ...status.patch, pending: null },
+          replies: [{ kind: 'finalConfirmed' }],
         };
       }
       if (pending.about === 'withdraw') {
@@ -721,8 +737,14 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
       return { ...cleared, patch: { ...cleared.patch, ...moved.patch, pending: null } };
     },
     dropPending: (): Outcome => ({ patch: { pending: null } }),
+    setPendingFinal: (): Outcome => ({ patch: { pending: { about: 'final' } } }),
+    requestFinal: reply(() => ({ kind: 'confirmFinal', ...deadline })),
+    finalNotAllowed: reply(() => ({ kind: 'finalNotAllowed', ...deadline })),
+    finalNeedsSubmit: reply(() => ({ kind: 'finalNeedsSubmit' })),
     cancelPending: (ctx: ConversationContext): Outcome => {
       const about = ctx.pending?.about;
+      if (about === 'final')
+        return { patch: { pending: null }, replies: [{ kind: 'finalCancelled', ...deadline }] };
       const kind =
         about === 'submit'
           ? 'submitCancelled'
@@ -791,7 +813,8 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
             : undefined;
       if (ev.type === 'help' && ev.target !== undefined && !q)
         return { kind: 'unknownQuestion', target: ev.target, total };
-      const commands = [...COMMANDS_BY_STATE[state]];
+      // !definitif only where the campaign allows it.
+      const commands = COMMANDS_BY_STATE[state].filter((c) => c !== 'final' || campaign.earlyFinal === true);
       const here = cursorQ(ctx);
       if (state === 'filling' && here?.type === 'list') commands.unshift('done', 'clear');
       if (state === 'filling' && here && ctx.lastYear[here.id] !== undefined && !ctx.answers[here.id])
@@ -857,6 +880,8 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
     saysYes: ({ event }) => answerWord(event) === 'yes',
     saysNo: ({ event }) => answerWord(event) === 'no',
     pendingWithdraw: ({ context }) => context.pending?.about === 'withdraw',
+    pendingFinal: ({ context }) => context.pending?.about === 'final',
+    earlyFinal: () => campaign.earlyFinal === true,
     pendingClear: ({ context }) => context.pending?.about === 'clear',
     cursorIsNotList: ({ context }) => cursorQ(context)?.type !== 'list',
     knownLanguage: ({ event }) => languageOf(event) !== undefined,
@@ -953,6 +978,13 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
     replace,
     redacted,
     submit: state === 'review' ? submit : guarded(stay('alreadySubmitted')),
+    final:
+      state === 'review'
+        ? guarded(stay('finalNeedsSubmit'))
+        : guarded(
+            when('earlyFinal', to('confirming', 'setPendingFinal', 'requestFinal')),
+            stay('finalNotAllowed'),
+          ),
     withdraw,
     pause,
     resume: guarded(stay('notPaused')),
@@ -1067,6 +1099,7 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
           redacted,
           submit,
           withdraw,
+          final: guarded(stay('finalNeedsSubmit')),
           pause,
           resume: guarded(stay('notPaused')),
           language: language('ask'),
@@ -1080,6 +1113,7 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
           ...remind('remindPending'),
           yes: guarded(
             when('pendingWithdraw', to('withdrawn', 'confirmPending')),
+            when('pendingFinal', to('underReview', 'confirmPending')),
             when('pendingClear', to('routing', 'confirmPending')),
             // Someone may have cleared an answer since the question was asked.
             when('hasMissing', to('routing', 'dropPending', 'submitBlocked')),

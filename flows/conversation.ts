@@ -131,7 +131,7 @@ const machines = new WeakMap<Questionnaire, Map<string, CandidacyMachine>>();
 export function machineFor(questionnaire: Questionnaire, campaign: Campaign): CandidacyMachine {
   let byCampaign = machines.get(questionnaire);
   if (!byCampaign) machines.set(questionnaire, (byCampaign = new Map()));
-  const key = `${campaign.closesAt.toISOString()}|${campaign.timeZone ?? ''}`;
+  const key = `${campaign.closesAt.toISOString()}|${campaign.timeZone ?? ''}|${campaign.earlyFinal === true}`;
   let machine = byCampaign.get(key);
   if (!machine) byCampaign.set(key, (machine = createCandidacyMachine(questionnaire, campaign)));
   return machine;
@@ -334,7 +334,7 @@ const contextSchema = z.object({
   // Absent from snapshots saved before entries kept their authors.
   draftBy: z.record(z.string(), z.record(z.string(), z.string())).default({}),
   pending: z
-    .object({ about: z.enum(['submit', 'withdraw', 'clear']), questionId: z.string().optional() })
+    .object({ about: z.enum(['submit', 'withdraw', 'clear', 'final']), questionId: z.string().optional() })
     .nullable(),
   lastSection: z.string().nullable(),
   startedBy: z.string(),

@@ -30,7 +30,7 @@ export interface SummarySection {
   readonly items: readonly SummaryItem[];
 }
 
-export type ConfirmationAbout = 'submit' | 'withdraw' | 'clear';
+export type ConfirmationAbout = 'submit' | 'withdraw' | 'clear' | 'final';
 
 export type ReplyIntent =
   | ({ kind: 'welcome'; total: number; sections: number; now: string } & Deadline)
@@ -100,7 +100,13 @@ export type ReplyIntent =
   | ({ kind: 'submittedState' } & Deadline)
   | { kind: 'submitBlocked'; missing: readonly QuestionRef[] }
   | ({ kind: 'confirmSubmit' } & Deadline)
-  | ({ kind: 'submitted' } & Deadline)
+  /** `earlyFinal`: the campaign lets the candidate make the dossier final before closing. */
+  | ({ kind: 'submitted'; earlyFinal: boolean } & Deadline)
+  | ({ kind: 'confirmFinal' } & Deadline)
+  | { kind: 'finalConfirmed' }
+  | ({ kind: 'finalCancelled' } & Deadline)
+  | ({ kind: 'finalNotAllowed' } & Deadline)
+  | { kind: 'finalNeedsSubmit' }
   | { kind: 'submitCancelled' }
   | ({ kind: 'alreadySubmitted' } & Deadline)
   | { kind: 'confirmWithdraw'; status: CandidacyStatus }

@@ -29,6 +29,7 @@ import { QuickReplies } from './quick-replies.ts';
 import { readConversation, writeConversation, type BotConversation } from './stored-conversation.ts';
 import type { CandidacyCatalog } from './catalog.ts';
 import { onMembership } from './membership.ts';
+import { flowCampaign } from './flow-campaign.ts';
 
 const MAX_ATTEMPTS = 5;
 /** Show "typing…" when the work before the reply takes longer than this. */
@@ -237,7 +238,7 @@ export class CandidacyHandler implements RoomHandler {
       try {
         result = step({
           questionnaire,
-          campaign: { closesAt: campaign.closesAt, timeZone: campaign.timeZone },
+          campaign: flowCampaign(campaign),
           snapshot: stored.flow,
           event: input,
           now: this.ctx.clock.now(),
@@ -358,7 +359,9 @@ export class CandidacyHandler implements RoomHandler {
     }
     const answered = result.effects.some((e) => e.type === 'answerSet' || e.type === 'answerCleared');
     const submittedNow = candidacy.status === 'submitted' && before.status !== 'submitted';
-    if (submittedNow || (answered && candidacy.status === 'submitted')) {
+    // Made final early: the jury may vote on it now.
+    const finalNow = candidacy.status === 'under_review' && before.status === 'submitted';
+    if (submittedNow || finalNow || (answered && candidacy.status === 'submitted')) {
       await this.ctx.services.jury?.syncDossiers(candidacy.id);
     }
   }
@@ -463,7 +466,7 @@ export class CandidacyHandler implements RoomHandler {
     try {
       const view = inspect({
         questionnaire,
-        campaign: { closesAt: campaign.closesAt, timeZone: campaign.timeZone },
+        campaign: flowCampaign(campaign),
         snapshot: stored.flow,
       });
       return { questionnaire, view };
@@ -514,7 +517,7 @@ export class CandidacyHandler implements RoomHandler {
         const { questionnaire, campaign } = await this.catalog.settings(current);
         const result = step({
           questionnaire,
-          campaign: { closesAt: campaign.closesAt, timeZone: campaign.timeZone },
+          campaign: flowCampaign(campaign),
           snapshot: stored.flow,
           event: { ...event, at: this.ctx.clock.now() },
           now: this.ctx.clock.now(),

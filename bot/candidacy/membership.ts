@@ -11,6 +11,7 @@ import { escapeHtml } from '../html-guard.ts';
 import type { RawEvent } from '../types.ts';
 import type { CandidacyCatalog } from './catalog.ts';
 import { readConversation } from './stored-conversation.ts';
+import { flowCampaign } from './flow-campaign.ts';
 
 export interface MembershipChange {
   roomId: string;
@@ -50,7 +51,7 @@ async function joined(
   const { questionnaire, campaign } = await catalog.settings(candidacy);
   const view = inspect({
     questionnaire,
-    campaign: { closesAt: campaign.closesAt, timeZone: campaign.timeZone },
+    campaign: flowCampaign(campaign),
     snapshot: stored.flow,
   });
   const person = event.state_key ?? event.sender;

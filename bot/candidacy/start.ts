@@ -25,6 +25,7 @@ import type { OutgoingMessage, RawEvent, RoomHandler, RoutedEvent } from '../typ
 import type { CandidacyCatalog } from './catalog.ts';
 import { Whereabouts } from './whereabouts.ts';
 import { writeConversation } from './stored-conversation.ts';
+import { flowCampaign } from './flow-campaign.ts';
 
 const LANGUAGE = /^!\s*(langue|language|lang)\s+(\S+)/i;
 
@@ -244,7 +245,7 @@ export class CandidacyStarter implements InviteHandler, RoomHandler {
     const { campaign, questionnaire } = await this.catalog.settings(candidacy);
     const opened = start({
       questionnaire,
-      campaign: { closesAt: campaign.closesAt, timeZone: campaign.timeZone },
+      campaign: flowCampaign(campaign),
       startedBy: person,
       now: this.ctx.clock.now(),
       ...(lastYear ? { lastYear } : {}),

@@ -560,8 +560,23 @@ function renderOne(r: Renderer, intent: ReplyIntent, previous?: ReplyIntent): Ri
       return paragraph(
         r.tr('confirmSubmit', { date: r.dateTime(intent.closesAt, intent.timeZone), yes, no }),
       );
-    case 'submitted':
-      return paragraph(strong(r.tr('submitted', { date: r.dateTime(intent.closesAt, intent.timeZone) })));
+    case 'submitted': {
+      const date = r.dateTime(intent.closesAt, intent.timeZone);
+      const done = paragraph(strong(r.tr('submitted', { date })));
+      return intent.earlyFinal
+        ? [done, paragraph(r.tr('finalOffer', { final: r.cmd('final'), date }))]
+        : done;
+    }
+    case 'confirmFinal':
+      return paragraph(r.tr('confirmFinal', { date: r.dateTime(intent.closesAt, intent.timeZone), yes, no }));
+    case 'finalConfirmed':
+      return paragraph(strong(r.tr('finalConfirmed')));
+    case 'finalCancelled':
+      return paragraph(r.tr('finalCancelled', { date: r.dateTime(intent.closesAt, intent.timeZone) }));
+    case 'finalNotAllowed':
+      return paragraph(r.tr('finalNotAllowed', { date: r.dateTime(intent.closesAt, intent.timeZone) }));
+    case 'finalNeedsSubmit':
+      return paragraph(r.tr('finalNeedsSubmit', { submit: r.cmd('submit') }));
     case 'submitCancelled':
       return paragraph(r.tr('submitCancelled'));
     case 'alreadySubmitted':

@@ -4,6 +4,7 @@
 import { loadQuestionnaireById, type Question, type Questionnaire } from '../../flows/questionnaire.ts';
 import { openStorage, type Storage } from '../../storage/storage.ts';
 import type { Campaign } from '../../storage/campaigns.ts';
+import type { JsonValue } from '../../storage/documents.ts';
 import type { BotProcess } from './bot-process.ts';
 import { stackEnv } from './bot-process.ts';
 import { pollUntil } from './patience.ts';
@@ -28,7 +29,13 @@ export function storedRoom(storage: Storage, key: string, timeoutMs = 30_000): P
 
 export async function seedOpenCampaign(
   storage: Storage,
-  options: { questionnaire?: string; closesAt?: Date; name?: string; year?: number } = {},
+  options: {
+    questionnaire?: string;
+    closesAt?: Date;
+    name?: string;
+    year?: number;
+    settings?: Record<string, JsonValue>;
+  } = {},
 ): Promise<Campaign> {
   const now = Date.now();
   return storage.campaigns.create({
@@ -39,6 +46,7 @@ export async function seedOpenCampaign(
     opensAt: new Date(now - 24 * 3600_000),
     closesAt: options.closesAt ?? new Date(now + 30 * 24 * 3600_000),
     status: 'open',
+    ...(options.settings ? { settings: options.settings } : {}),
     by: '@organiser:localhost',
   });
 }
