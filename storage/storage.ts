@@ -28,6 +28,7 @@ import {
   voteKind,
 } from './jury.ts';
 import { MemoryDatabase } from './memory-engine.ts';
+import { type OrganiserRepository, OrganiserStore, organiserIndexes, organiserKinds } from './organisers.ts';
 import { MongoDatabase, type MongoDatabaseOptions } from './mongo-engine.ts';
 import type { Database, IndexSpec } from './port.ts';
 import { type MigrationReport, migrateCollection } from './util.ts';
@@ -39,6 +40,7 @@ export interface Storage {
   readonly broadcasts: BroadcastRepository;
   readonly events: ProcessedEventRepository;
   readonly botState: BotStateRepository;
+  readonly organisers: OrganiserRepository;
   /** Creates the indexes (idempotent; done by openStorage). */
   ensureIndexes(): Promise<void>;
   /** Rewrites documents stored with an older schema version (done by openStorage). */
@@ -57,6 +59,7 @@ const INDEXES: Record<string, IndexSpec[]> = {
   ...juryIndexes,
   ...broadcastIndexes,
   ...botStateIndexes,
+  ...organiserIndexes,
 };
 
 /** Every kind of document, with whether it carries an optimistic-concurrency `version`. */
@@ -71,6 +74,8 @@ const KINDS: { kind: DocumentKind<unknown>; versioned: boolean }[] = [
   { kind: deliveryKind, versioned: false },
   { kind: processedEventKind, versioned: false },
   ...Object.values(botStateKinds).map((kind) => ({ kind: kind as DocumentKind<unknown>, versioned: false })),
+  { kind: organiserKinds.confirmations as DocumentKind<unknown>, versioned: true },
+  { kind: organiserKinds.notices as DocumentKind<unknown>, versioned: false },
 ];
 
 export interface StorageOptions {
@@ -88,6 +93,7 @@ export function buildStorage(db: Database, options: StorageOptions = {}): Storag
     broadcasts: new BroadcastStore(collection, now),
     events: new ProcessedEventStore(collection('processed_events'), now),
     botState: new BotStateStore(collection, now),
+    organisers: new OrganiserStore(collection, now),
     async ensureIndexes() {
       for (const [name, specs] of Object.entries(INDEXES)) await db.collection(name).ensureIndexes(specs);
     },

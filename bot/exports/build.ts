@@ -1,7 +1,7 @@
 // Reads what an export needs from storage and builds its files. Shared by the
 // organisers' room (files sent as attachments) and the command line (scripts/export.ts).
 import type { ExportFormat } from '../../flows/campaign/commands.ts';
-import { loadQuestionnaire, loadQuestionnaireById, type Questionnaire } from '../../flows/questionnaire.ts';
+import { type Questionnaire, resolveQuestionnaire } from '../../flows/questionnaire.ts';
 import type { AuditEntry, Storage } from '../../storage/index.ts';
 import { campaignFromStored } from '../organisers/store.ts';
 import { auditCsv } from './audit.ts';
@@ -9,11 +9,6 @@ import { type ExportFile, candidaciesCsv, candidaciesJson, dossierFiles, jsonFil
 import { decisionsForResults, resultsFiles } from './results.ts';
 
 export type { ExportFile };
-
-/** A campaign's questionnaire: an id under questionnaires/ or a path to a YAML file. */
-export function loadQuestionnaireRef(ref: string): Questionnaire {
-  return /^[a-z0-9][a-z0-9-]*$/.test(ref) ? loadQuestionnaireById(ref) : loadQuestionnaire(ref);
-}
 
 export type ExportOutcome =
   | { ok: true; files: ExportFile[]; count: number }
@@ -24,7 +19,8 @@ export interface ExportOptions {
   now: Date;
   /** Dossier files as HTML (default) or Markdown. */
   dossierFormat?: 'html' | 'md';
-  loadQuestionnaire?: (id: string) => Questionnaire;
+  /** How a questionnaire reference is read (default: resolveQuestionnaire; tests give a fixture). */
+  loadQuestionnaire?: (ref: string) => Questionnaire;
 }
 
 export async function buildExport(
@@ -38,7 +34,7 @@ export async function buildExport(
   const campaign = campaignFromStored(stored);
   let questionnaire: Questionnaire;
   try {
-    questionnaire = (options.loadQuestionnaire ?? loadQuestionnaireRef)(campaign.questionnaireId);
+    questionnaire = (options.loadQuestionnaire ?? resolveQuestionnaire)(campaign.questionnaireId);
   } catch (error) {
     return { ok: false, reason: 'questionnaire', detail: (error as Error).message };
   }

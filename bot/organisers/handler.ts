@@ -19,6 +19,7 @@ import { type Campaign, currentCampaign } from '../../flows/campaign/model.ts';
 import { parseDateTime } from '../../flows/campaign/time.ts';
 import { isValidTimeZone } from '../../config/schema.ts';
 import { isSupportedLanguage, supportedLanguages, translator } from '../../locales/i18n.ts';
+import type { PendingAction } from '../../storage/index.ts';
 import type { BotContext } from '../context.ts';
 import { buildExport } from '../exports/build.ts';
 import { blocks, list, paragraph, text } from '../render/html.ts';
@@ -41,25 +42,6 @@ import { stageOf } from './store.ts';
 
 /** How long a pending action waits for `!confirmer`. */
 export const CONFIRM_MINUTES = 15;
-
-type PendingAction =
-  | { kind: 'open'; campaignId: string }
-  | { kind: 'close'; campaignId: string }
-  | { kind: 'remind'; campaignId: string; audience: Audience; broadcastId: string }
-  | {
-      kind: 'announce';
-      campaignId: string | null;
-      audience: Audience;
-      texts: Record<string, string>;
-      broadcastId: string;
-    }
-  | { kind: 'publishNow'; campaignId: string }
-  | { kind: 'publishAt'; campaignId: string; at: string };
-
-interface StoredPending {
-  action: PendingAction;
-  expiresAt: string;
-}
 
 interface Reply {
   message?: RichMessage;
@@ -158,9 +140,9 @@ export class OrganisersHandler implements RoomHandler {
         return say(sentence(command.language, 'languageSet'));
       }
       case 'cancel': {
-        const pending = await this.#service.store.getValue<StoredPending>(`pending:${sender}`);
+        const pending = await this.#ctx.storage.organisers.getPending(sender);
         if (!pending) return say(sentence(lang, 'confirm.nothingPending'));
-        await this.#service.store.deleteValue(`pending:${sender}`);
+        await this.#ctx.storage.organisers.clearPending(sender, pending.version);
         this.#ctx.logger.info({ by: sender, action: pending.action.kind }, 'organiser cancelled an action');
         return say(sentence(lang, 'confirm.cancelled'));
       }
@@ -379,12 +361,7 @@ export class OrganisersHandler implements RoomHandler {
         sentence(lang, 'confirm.publishAt', { id: c.id, date: date(when, c, lang), decided: decided.size }),
         warning,
       ]);
-      return this.#ask(
-        sender,
-        { kind: 'publishAt', campaignId: c.id, at: when.toISOString() },
-        question,
-        lang,
-      );
+      return this.#ask(sender, { kind: 'publishAt', campaignId: c.id, at: when }, question, lang);
     }
     const check = markPublished(c, now);
     if (!check.ok) return this.#refusal(check.refusal, lang, c);
@@ -470,22 +447,21 @@ export class OrganisersHandler implements RoomHandler {
 
   async #ask(sender: string, action: PendingAction, question: Rich, lang: string): Promise<Reply[]> {
     const expiresAt = new Date(this.#ctx.clock.now().getTime() + CONFIRM_MINUTES * 60_000);
-    const pending: StoredPending = { action, expiresAt: expiresAt.toISOString() };
-    await this.#service.store.setValue(`pending:${sender}`, pending);
+    await this.#ctx.storage.organisers.setPending(sender, action, expiresAt);
     return say(blocks([question, sentence(lang, 'confirm.ask', { minutes: CONFIRM_MINUTES })]));
   }
 
   async #confirm(sender: string, lang: string): Promise<Reply[]> {
-    const store = this.#service.store;
-    const pending = await store.getValue<StoredPending>(`pending:${sender}`);
+    const pendings = this.#ctx.storage.organisers;
+    const pending = await pendings.getPending(sender);
     if (!pending) return say(sentence(lang, 'confirm.nothingPending'));
-    if (Date.parse(pending.expiresAt) < this.#ctx.clock.now().getTime()) {
-      await store.deleteValue(`pending:${sender}`);
+    if (pending.expiresAt < this.#ctx.clock.now()) {
+      await pendings.clearPending(sender, pending.version);
       return say(sentence(lang, 'confirm.expired'));
     }
     // Carried out first, forgotten after: confirming again after a crash repeats an idempotent action.
     const replies = await this.#carryOut(pending.action, sender, lang);
-    await store.deleteValue(`pending:${sender}`);
+    await pendings.clearPending(sender, pending.version);
     this.#ctx.logger.info({ by: sender, action: pending.action }, 'organiser confirmed an action');
     void this.#service.scheduler.trigger();
     return replies;
@@ -565,7 +541,7 @@ export class OrganisersHandler implements RoomHandler {
         return say(sentence(lang, 'campaign.publishing', { id: action.campaignId, count: result.rooms }));
       }
       case 'publishAt': {
-        const at = new Date(action.at);
+        const at = action.at;
         const outcome = await service.store.transition(action.campaignId, sender, now, (c) =>
           scheduleResults(c, at),
         );

@@ -19,11 +19,10 @@ import { answersView, requiredProgress } from '../../flows/campaign/progress.ts'
 import { palmares } from '../../flows/campaign/results.ts';
 import { type CampaignSeed, seedToFields } from '../../flows/campaign/seed.ts';
 import { formatDuration } from '../../flows/campaign/time.ts';
-import { type Questionnaire, textIn } from '../../flows/questionnaire.ts';
+import { type Questionnaire, resolveQuestionnaire, textIn } from '../../flows/questionnaire.ts';
 import { isValidTimeZone } from '../../config/schema.ts';
 import type { Broadcast, Candidacy, Delivery } from '../../storage/index.ts';
 import type { BotContext } from '../context.ts';
-import { loadQuestionnaireRef } from '../exports/build.ts';
 import { decisionsForResults } from '../exports/results.ts';
 import {
   renderAnnouncement,
@@ -47,7 +46,8 @@ export const CONFIG_ACTOR = 'config';
 export interface OrganiserServiceOptions {
   /** How often the stored deadlines are checked (they are also checked on every clock jump). */
   intervalMs?: number;
-  loadQuestionnaire?: (id: string) => Questionnaire;
+  /** How a questionnaire reference is read (default: resolveQuestionnaire; tests give a fixture). */
+  loadQuestionnaire?: (ref: string) => Questionnaire;
   /** Called after a campaign is created or changed (e.g. so cached campaigns are re-read). */
   onCampaignChanged?: () => void;
   /** Broadcast pacing: deliveries in flight at once, and a pause after each (tests). */
@@ -67,7 +67,6 @@ export class OrganiserService {
   readonly scheduler: Scheduler;
   readonly #loadQuestionnaire: (id: string) => Questionnaire;
   readonly #onCampaignChanged: () => void;
-  readonly #questionnaires = new Map<string, Questionnaire>();
   readonly #forced = new Set<string>();
   /** Closed campaigns already checked for a closing cut short, in this process. */
   readonly #repaired = new Set<string>();
@@ -77,7 +76,7 @@ export class OrganiserService {
     this.ctx = ctx;
     this.#onCampaignChanged = options.onCampaignChanged ?? (() => {});
     this.store = new OrganiserStore(ctx.storage, () => this.#onCampaignChanged());
-    this.#loadQuestionnaire = options.loadQuestionnaire ?? loadQuestionnaireRef;
+    this.#loadQuestionnaire = options.loadQuestionnaire ?? resolveQuestionnaire;
     this.broadcaster = new Broadcaster({
       storage: ctx.storage,
       messenger: ctx.messenger,
@@ -95,13 +94,8 @@ export class OrganiserService {
     return this.ctx.config.bot.defaultLanguage;
   }
 
-  questionnaire(id: string): Questionnaire {
-    let q = this.#questionnaires.get(id);
-    if (!q) {
-      q = this.#loadQuestionnaire(id);
-      this.#questionnaires.set(id, q);
-    }
-    return q;
+  questionnaire(ref: string): Questionnaire {
+    return this.#loadQuestionnaire(ref);
   }
 
   /** The questionnaire, or null when its file cannot be read (logged by the caller's outcome). */
@@ -529,8 +523,7 @@ export class OrganiserService {
   async #report({ broadcast, summary, failures }: ReportInput): Promise<void> {
     // A closing without failures is already told by its notice in this room.
     if (broadcast.kind === 'closing' && failures.length === 0) return;
-    const key = `reported:${broadcast.id}`;
-    const reported = (await this.store.getValue<number>(key)) ?? 0;
+    const reported = await this.ctx.storage.organisers.noticeRound('report', broadcast.id);
     if (summary.round <= reported) return;
     const named = await Promise.all(
       failures.map(async (f) => {
@@ -549,6 +542,6 @@ export class OrganiserService {
       { ...message, mentions: [] },
       { idempotencyKey: `organisers:report:${broadcast.id}:${summary.round}` },
     );
-    await this.store.setValue(key, summary.round);
+    await this.ctx.storage.organisers.recordNotice('report', broadcast.id, summary.round);
   }
 }
