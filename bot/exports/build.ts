@@ -5,7 +5,15 @@ import { type Questionnaire, resolveQuestionnaire } from '../../flows/questionna
 import type { AuditEntry, Storage } from '../../storage/index.ts';
 import { campaignFromStored } from '../organisers/store.ts';
 import { auditCsv } from './audit.ts';
-import { type ExportFile, candidaciesCsv, candidaciesJson, dossierFiles, jsonFile } from './candidacies.ts';
+import {
+  type ExportFile,
+  candidaciesCsv,
+  candidaciesJson,
+  candidaciesOds,
+  dossierFiles,
+  jsonFile,
+} from './candidacies.ts';
+import { ODS_MIMETYPE } from './ods.ts';
 import { decisionsForResults, resultsFiles } from './results.ts';
 
 export type { ExportFile };
@@ -53,6 +61,18 @@ export async function buildExport(
             name: `${campaign.id}-dossiers-${stamp}.csv`,
             mimetype: 'text/csv',
             data: candidaciesCsv(data, options.lang),
+          },
+        ],
+      };
+    case 'ods':
+      return {
+        ok: true,
+        count: candidacies.length,
+        files: [
+          {
+            name: `${campaign.id}-dossiers-${stamp}.ods`,
+            mimetype: ODS_MIMETYPE,
+            data: candidaciesOds(data, options.lang),
           },
         ],
       };
