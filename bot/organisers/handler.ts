@@ -15,7 +15,7 @@ import {
   type Refusal,
   scheduleResults,
 } from '../../flows/campaign/lifecycle.ts';
-import { type Campaign, currentCampaign } from '../../flows/campaign/model.ts';
+import { type Campaign, campaignToPublish, currentCampaign } from '../../flows/campaign/model.ts';
 import { parseDateTime } from '../../flows/campaign/time.ts';
 import { isValidTimeZone } from '../../config/schema.ts';
 import { isSupportedLanguage, supportedLanguages, translator } from '../../locales/i18n.ts';
@@ -26,6 +26,7 @@ import { blocks, list, paragraph, text } from '../render/html.ts';
 import {
   type Rich,
   type RichMessage,
+  counted,
   date,
   renderAnnouncement,
   renderBroadcastList,
@@ -125,7 +126,7 @@ export class OrganisersHandler implements RoomHandler {
   async #run(command: OrganiserCommand, sender: string, lang: string): Promise<Reply[]> {
     switch (command.kind) {
       case 'help':
-        return say(renderHelp(lang));
+        return say(renderHelp(lang, command.all));
       case 'confirm':
         return this.#confirm(sender, lang);
       case 'language': {
@@ -297,7 +298,10 @@ export class OrganisersHandler implements RoomHandler {
 
   #withUnknown(message: Rich, unknownRefs: readonly string[], lang: string): Rich {
     if (unknownRefs.length === 0) return message;
-    return blocks([message, sentence(lang, 'confirm.unknownRefs', { refs: unknownRefs.join(', ') })]);
+    return blocks([
+      message,
+      sentence(lang, 'confirm.unknownRefs', { refs: unknownRefs.join(', '), count: unknownRefs.length }),
+    ]);
   }
 
   async #askAnnounce(
@@ -306,6 +310,8 @@ export class OrganisersHandler implements RoomHandler {
     lang: string,
   ): Promise<Reply[]> {
     const { audience } = command;
+    if (audience.public && this.#ctx.rooms.announcements === null)
+      return say(sentence(lang, 'publish.noPublicRoom'));
     let campaign: Campaign | null = null;
     let targets: unknown[] = [];
     let unknownRefs: string[] = [];
@@ -323,7 +329,7 @@ export class OrganisersHandler implements RoomHandler {
     );
     const question = blocks([
       ...previews,
-      this.#withUnknown(sentence(lang, 'confirm.announce', { rooms }), unknownRefs, lang),
+      this.#withUnknown(sentence(lang, 'confirm.announce', { count: rooms }), unknownRefs, lang),
       toPublic ? sentence(lang, 'confirm.announcePublic') : paragraph(''),
     ]);
     const broadcastId = this.#service.newBroadcastId('announce');
@@ -341,8 +347,11 @@ export class OrganisersHandler implements RoomHandler {
     sender: string,
     lang: string,
   ): Promise<Reply[]> {
-    const c = await this.#campaign(id, lang);
-    if (Array.isArray(c)) return c;
+    // Without a public room the palmarès would go nowhere: refuse rather than half-publish.
+    if (this.#ctx.rooms.announcements === null) return say(sentence(lang, 'publish.noAnnouncementsRoom'));
+    const all = await this.#service.store.campaigns();
+    const c = id ? all.find((x) => x.id === id) : campaignToPublish(all);
+    if (!c) return say(sentence(lang, id ? 'unknownCampaign' : 'publish.noClosedCampaign', { id }));
     const now = this.#ctx.clock.now();
     const decisions = await this.#ctx.storage.jury.listDecisions(c.id);
     const candidacies = await this.#service.store.candidacies(c.id);
@@ -358,7 +367,12 @@ export class OrganisersHandler implements RoomHandler {
       const check = scheduleResults(c, when);
       if (!check.ok) return this.#refusal(check.refusal, lang, c);
       const question = blocks([
-        sentence(lang, 'confirm.publishAt', { id: c.id, date: date(when, c, lang), decided: decided.size }),
+        sentence(lang, 'confirm.publishAt', {
+          id: c.id,
+          name: c.name,
+          date: date(when, c, lang),
+          count: decided.size,
+        }),
         warning,
       ]);
       return this.#ask(sender, { kind: 'publishAt', campaignId: c.id, at: when }, question, lang);
@@ -366,7 +380,12 @@ export class OrganisersHandler implements RoomHandler {
     const check = markPublished(c, now);
     if (!check.ok) return this.#refusal(check.refusal, lang, c);
     const question = blocks([
-      sentence(lang, 'confirm.publishNow', { id: c.id, decided: decided.size }),
+      sentence(lang, 'confirm.publishNow', {
+        id: c.id,
+        name: c.name,
+        closed: date(c.closedAt ?? c.closesAt, c, lang),
+        count: decided.size,
+      }),
       warning,
     ]);
     return this.#ask(sender, { kind: 'publishNow', campaignId: c.id }, question, lang);
@@ -498,7 +517,11 @@ export class OrganisersHandler implements RoomHandler {
         const review = candidacies.filter((x) => x.status === 'submitted');
         await service.closeNow(c.id, sender, { freeze, review, notifyOrganisers: false });
         return say(
-          sentence(lang, 'campaign.closed', { id: c.id, frozen: freeze.length, review: review.length }),
+          sentence(lang, 'campaign.closed', {
+            id: c.id,
+            frozen: counted(lang, 'frozenDrafts', freeze.length),
+            review: counted(lang, 'toJury', review.length),
+          }),
         );
       }
       case 'remind': {
@@ -538,7 +561,13 @@ export class OrganisersHandler implements RoomHandler {
       case 'publishNow': {
         const result = await service.publishNow(action.campaignId, sender);
         if (!result) return this.#refusal({ code: 'alreadyPublished', id: action.campaignId }, lang);
-        return say(sentence(lang, 'campaign.publishing', { id: action.campaignId, count: result.rooms }));
+        return say(
+          sentence(lang, 'campaign.publishing', {
+            id: action.campaignId,
+            name: campaign?.name ?? action.campaignId,
+            count: result.rooms,
+          }),
+        );
       }
       case 'publishAt': {
         const at = action.at;

@@ -25,6 +25,7 @@ import type { Broadcast, Candidacy, Delivery } from '../../storage/index.ts';
 import type { BotContext } from '../context.ts';
 import { decisionsForResults } from '../exports/results.ts';
 import {
+  counted,
   renderAnnouncement,
   renderClosingNotice,
   renderPalmares,
@@ -32,6 +33,7 @@ import {
   renderReminder,
   renderReport,
   renderResult,
+  renderWelcome,
   sentence,
 } from '../render/organisers.ts';
 import type { OutgoingMessage } from '../types.ts';
@@ -116,8 +118,9 @@ export class OrganiserService {
     }
   }
 
-  /** Start-up and clock jumps: seed campaigns (first time), then catch up everything stored. */
+  /** Start-up and clock jumps: welcome (new room), seed campaigns (first time), catch up everything stored. */
   async reconcile(): Promise<void> {
+    await this.#welcome();
     if (!this.#seeded) {
       await this.seedFromConfig();
       this.#seeded = true;
@@ -128,6 +131,23 @@ export class OrganiserService {
 
   stop(): void {
     this.scheduler.stop();
+  }
+
+  /** The organisers' room gets the guide once, when the bot first uses it (created or configured). */
+  async #welcome(): Promise<void> {
+    const room = this.ctx.rooms.organisers;
+    try {
+      if ((await this.ctx.storage.organisers.noticeRound('welcome', room)) > 0) return;
+      await this.ctx.messenger.send(
+        room,
+        { ...renderWelcome(this.defaultLanguage), mentions: [] },
+        { idempotencyKey: `organisers:welcome:${room}` },
+      );
+      await this.ctx.storage.organisers.recordNotice('welcome', room, 1);
+    } catch (error) {
+      // Not worth stopping the bot: the next start or clock jump tries again.
+      this.ctx.logger.warn({ err: error, roomId: room }, 'welcome to the organisers room not posted');
+    }
   }
 
   /** Creates the config file's campaigns that do not exist yet; never changes existing ones. */
@@ -383,6 +403,18 @@ export class OrganiserService {
       current.status === 'published' ? { ok: true, campaign: current } : markPublished(current, now),
     );
     this.ctx.logger.info({ campaignId, by, rooms: candidacyRooms }, 'results published');
+    // Only the clock gets here without a public room (it was removed from the config after the
+    // publication was scheduled; `!publier` refuses): say what did not happen.
+    if (!this.ctx.rooms.announcements) {
+      await this.ctx.messenger.send(
+        this.ctx.rooms.organisers,
+        {
+          ...sentence(this.defaultLanguage, 'publish.noPublicRoomAtClock', { id: campaignId }),
+          mentions: [],
+        },
+        { idempotencyKey: `organisers:results-without-public-room:${campaignId}` },
+      );
+    }
     return { rooms: candidacyRooms };
   }
 
@@ -402,7 +434,7 @@ export class OrganiserService {
           roomId: c.roomId as string,
           stage: stageOf(c, campaign),
           lastActivityAt: c.updatedAt,
-          aliases: c.collectivite ? [c.collectivite.name] : [],
+          aliases: [...(c.collectivite ? [c.collectivite.name] : []), c.people.lead.userId],
         })),
       this.ctx.clock.now(),
     );
@@ -470,8 +502,8 @@ export class OrganiserService {
         if (!candidacy) {
           return sentence(lang, 'campaign.closedByClock', {
             id: campaign.id,
-            frozen: content.frozen ?? 0,
-            review: content.review ?? 0,
+            frozen: counted(lang, 'frozenDrafts', Number(content.frozen ?? 0)),
+            review: counted(lang, 'toJury', Number(content.review ?? 0)),
           });
         }
         return renderClosingNotice(campaign, candidacy.status === 'draft', lang);

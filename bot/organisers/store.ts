@@ -117,9 +117,14 @@ export function stageOf(candidacy: Candidacy, campaign: Pick<Campaign, 'status'>
   }
 }
 
-/** What organisers call a candidacy: the collectivité's name, else a short id. */
+/**
+ * What organisers call a candidacy: the collectivité's name, else (a draft that has not
+ * answered that question yet) its lead, whom organisers can recognise and contact.
+ */
 export function candidacyName(candidacy: Candidacy): string {
-  return candidacy.collectivite?.name ?? `#${candidacy.id.slice(0, 8)}`;
+  if (candidacy.collectivite) return candidacy.collectivite.name;
+  const { lead } = candidacy.people;
+  return lead.name ? `${lead.name} (${lead.userId})` : lead.userId;
 }
 
 /** The last time anyone touched the candidacy. */
