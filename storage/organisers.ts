@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { checkInput, dateSchema, type DocumentKind, nonEmpty, readDocument } from './documents.ts';
 import { DuplicateError } from './errors.ts';
 import type { DocCollection, Filter, IndexSpec, RawDoc } from './port.ts';
+import type { MigrationReport } from './util.ts';
 
 const CONFIRMATIONS = 'organiser_confirmations';
 const NOTICES = 'organiser_notices';
@@ -161,4 +162,30 @@ export class OrganiserStore implements OrganiserRepository {
       if (!(error instanceof DuplicateError)) throw error;
     }
   }
+}
+
+/**
+ * Earlier releases kept these in the bot's generic key/value store (`bot_state`), as
+ * `organisers:reported:<broadcast id>` (a round number) and `organisers:pending:<user id>`
+ * (untyped, at most 15 minutes old). The rounds move here, so no report is posted twice;
+ * the pending confirmations are dropped (their organiser types the command again). Safe
+ * to run at every start: afterwards there is nothing left to move.
+ */
+export async function moveLegacyValues(
+  values: DocCollection,
+  repository: OrganiserRepository,
+): Promise<MigrationReport> {
+  const legacy: Filter = { _id: { $gte: 'organisers:', $lt: 'organisers;' } };
+  let moved = 0;
+  for await (const raw of values.find(legacy)) {
+    const broadcastId = raw._id.startsWith('organisers:reported:')
+      ? raw._id.slice('organisers:reported:'.length)
+      : null;
+    if (broadcastId && typeof raw.value === 'number' && Number.isInteger(raw.value) && raw.value > 0) {
+      await repository.recordNotice('report', broadcastId, raw.value);
+    }
+    moved += 1;
+  }
+  if (moved > 0) await values.deleteMany(legacy);
+  return { collection: values.name, upgraded: moved };
 }

@@ -28,7 +28,13 @@ import {
   voteKind,
 } from './jury.ts';
 import { MemoryDatabase } from './memory-engine.ts';
-import { type OrganiserRepository, OrganiserStore, organiserIndexes, organiserKinds } from './organisers.ts';
+import {
+  moveLegacyValues,
+  type OrganiserRepository,
+  OrganiserStore,
+  organiserIndexes,
+  organiserKinds,
+} from './organisers.ts';
 import { MongoDatabase, type MongoDatabaseOptions } from './mongo-engine.ts';
 import type { Database, IndexSpec } from './port.ts';
 import { type MigrationReport, migrateCollection } from './util.ts';
@@ -86,6 +92,7 @@ export interface StorageOptions {
 export function buildStorage(db: Database, options: StorageOptions = {}): Storage {
   const now = options.now ?? (() => new Date());
   const collection = (name: string) => db.collection(name);
+  const organisers = new OrganiserStore(collection, now);
   return {
     campaigns: new CampaignStore(collection('campaigns'), now),
     candidacies: new CandidacyStore(collection('candidacies'), now),
@@ -93,7 +100,7 @@ export function buildStorage(db: Database, options: StorageOptions = {}): Storag
     broadcasts: new BroadcastStore(collection, now),
     events: new ProcessedEventStore(collection('processed_events'), now),
     botState: new BotStateStore(collection, now),
-    organisers: new OrganiserStore(collection, now),
+    organisers,
     async ensureIndexes() {
       for (const [name, specs] of Object.entries(INDEXES)) await db.collection(name).ensureIndexes(specs);
     },
@@ -103,6 +110,7 @@ export function buildStorage(db: Database, options: StorageOptions = {}): Storag
         if (kind.current > 1)
           reports.push(await migrateCollection(db.collection(kind.collection), kind, versioned));
       }
+      reports.push(await moveLegacyValues(collection('bot_state'), organisers));
       return reports;
     },
     ping: () => db.ping(),

@@ -87,4 +87,24 @@ describe.each(backends)('organisers’ records ($name)', (backend) => {
     expect(await repo.noticeRound('welcome', '!orga:localhost')).toBe(1);
     await expect(repo.recordNotice('report', 'x', 0)).rejects.toBeInstanceOf(InvalidInputError);
   });
+
+  it('moves what earlier releases kept in the generic key/value store, once', async () => {
+    const legacy = (id: string, value: unknown) => ({ _id: id, schemaVersion: 1, value, updatedAt: T0 });
+    await h.putRaw('bot_state', legacy('organisers:reported:announce:0a1b2c3d', 2));
+    await h.putRaw('bot_state', legacy('organisers:reported:results:tnl-2025', 1));
+    await h.putRaw('bot_state', legacy(`organisers:pending:${ORGA}`, { action: { kind: 'open' } }));
+    await h.storage.botState.setValue('room:organisers', '!orga:localhost');
+    const reports = await h.storage.migrate();
+    expect(reports.find((r) => r.collection === 'bot_state')?.upgraded).toBe(3);
+    expect(await h.storage.organisers.noticeRound('report', 'announce:0a1b2c3d')).toBe(2);
+    expect(await h.storage.organisers.noticeRound('report', 'results:tnl-2025')).toBe(1);
+    expect(await h.storage.organisers.getPending(ORGA)).toBeNull();
+    const left = await h.storage.botState.getValues([
+      'organisers:reported:announce:0a1b2c3d',
+      `organisers:pending:${ORGA}`,
+      'room:organisers',
+    ]);
+    expect([...left.keys()]).toEqual(['room:organisers']);
+    expect((await h.storage.migrate()).find((r) => r.collection === 'bot_state')?.upgraded).toBe(0);
+  });
 });
