@@ -142,7 +142,8 @@ export class Requests {
     sender: string,
     lang: string,
   ): Promise<Reply[]> {
-    // Without a public room the palmarès would go nowhere: refuse rather than half-publish.
+    // The bot makes the announcements room at start when the config names none; without one
+    // (rooms not settled) the palmarès would go nowhere: refuse rather than half-publish.
     if (this.#ctx.rooms.announcements === null) return say(sentence(lang, 'publish.noAnnouncementsRoom'));
     const all = await this.#service.store.campaigns();
     const c = id ? all.find((x) => x.id === id) : campaignToPublish(all);
