@@ -37,7 +37,14 @@ export function createHandlers(ctx: BotContext, directory: StoredRoomDirectory):
   // An organiser's change to a campaign (deadline extended, closed) must be seen at once.
   ctx.clock.onJump(() => catalog.campaignChanged());
   return {
-    rooms: { candidacy, dm: starter, lobby: starter, jury: jury.handler, ballot: jury.handler, organisers: organisers.handler },
+    rooms: {
+      candidacy,
+      dm: starter,
+      lobby: starter,
+      jury: jury.handler,
+      ballot: jury.handler,
+      organisers: organisers.handler,
+    },
     invites: starter,
     catalog,
     async reconcile() {

@@ -1,6 +1,6 @@
 // The rooms the bot manages: the configured ones (jury, organisers, lobby,
-// announcements), created at first start when the config leaves them empty, and the
-// room registry (candidacy rooms, direct chats) kept in storage.
+// announcements), the first three created at first start when the config leaves them
+// empty, and the room registry (candidacy rooms, direct chats) kept in storage.
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../config/logging.ts';
 import type { Config } from '../config/schema.ts';
@@ -37,14 +37,22 @@ function membersOf(kind: ConfiguredKind, config: Config): string[] {
   const { organisers, jurors, juryPresident } = config.people;
   if (kind === 'jury')
     return [...new Set([...jurors, ...(juryPresident ? [juryPresident] : []), ...organisers])];
-  if (kind === 'organisers') return [...organisers];
+  if (kind === 'organisers' || kind === 'announcements') return [...organisers];
   return [];
 }
 
+/** The rooms the bot creates when the config names none, and who may join them. */
+const CREATED: Partial<Record<ConfiguredKind, 'private' | 'public'>> = {
+  jury: 'private',
+  organisers: 'private',
+  // Everyone may join and read it; the organisers, invited, moderate it.
+  announcements: 'public',
+};
+
 /**
  * Settles the id of every configured room: the config's, or the one created at an
- * earlier start, or a new one (jury and organisers rooms are always needed; the lobby
- * and announcements rooms only when configured or already created).
+ * earlier start, or a new one (the jury, organisers and announcements rooms are always
+ * needed: results are published in the last; the lobby only when configured).
  */
 export async function ensureManagedRooms(
   config: Config,
@@ -62,9 +70,15 @@ export async function ensureManagedRooms(
     const configured = config.rooms[kind];
     const remembered = await storage.botState.getValue(`room:${kind}`);
     let roomId = configured ?? (typeof remembered === 'string' ? remembered : null);
-    if (!roomId && (kind === 'jury' || kind === 'organisers')) {
+    const visibility = CREATED[kind];
+    if (!roomId && visibility) {
       const members = membersOf(kind, config);
-      roomId = await messenger.createRoom({ ...ROOM_NAMES[kind], invite: members, moderators: members });
+      roomId = await messenger.createRoom({
+        ...ROOM_NAMES[kind],
+        invite: members,
+        moderators: members,
+        visibility,
+      });
       await storage.botState.setValue(`room:${kind}`, roomId);
       logger.info({ kind, roomId, invited: members.length }, 'created room');
     }

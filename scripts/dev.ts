@@ -1,6 +1,6 @@
 // `npm run dev` (through scripts/dev.sh, which installs dependencies and starts the local
-// stack): registers the bot and demo accounts, creates the public lobby room, writes a
-// config with the people and an open demo campaign, starts the bot, prints how to
+// stack): registers the bot and demo accounts, creates the public lobby and announcements
+// rooms, writes a config with the people, those rooms and an open demo campaign, starts the bot, prints how to
 // connect with any Matrix client, and runs until Ctrl-C.
 // Everything it creates lives in .stack/dev/ and is reused by the next run.
 import {
@@ -38,7 +38,24 @@ const FILES = {
   pid: join(DEV_DIR, 'bot.pid'),
   data: join(DEV_DIR, 'data'),
 };
-const LOBBY_ALIAS = 'candidater';
+/** The public rooms dev makes (the bot creates only the jury and organisers rooms). */
+const PUBLIC_ROOMS = {
+  lobby: {
+    alias: 'candidater',
+    name: 'Candidater – Territoire Numérique Libre',
+    topic: 'Écrivez !candidater pour commencer une candidature / Write !apply to start a candidacy',
+    // Anyone may write there (!candidater).
+    onlyModeratorsPost: false,
+  },
+  announcements: {
+    alias: 'annonces',
+    name: 'Annonces – Territoire Numérique Libre',
+    topic: 'Annonces et résultats du label / Label announcements and results',
+    // Everyone reads; only the bot and the organisers post.
+    onlyModeratorsPost: true,
+  },
+} as const;
+type PublicRoom = keyof typeof PUBLIC_ROOMS;
 const QUESTIONNAIRE = 'badge-2026';
 const HEALTH_PORT = 9464;
 
@@ -54,9 +71,7 @@ const ACCOUNTS: AccountSpec[] = [
 const out = stepper('dev');
 const rel = (path: string) => relative(ROOT, path);
 
-interface DevState {
-  lobby?: { roomId: string; botUserId: string };
-}
+type DevState = Partial<Record<PublicRoom, { roomId: string; botUserId: string }>>;
 
 function readState(): DevState {
   if (!existsSync(FILES.state)) return {};
@@ -89,15 +104,22 @@ function stopLeftoverBot(): void {
   process.kill(pid, 'SIGTERM');
 }
 
-async function ensureLobby(stack: StackSettings, bot: Account, organiser: Account): Promise<string> {
+async function ensurePublicRoom(
+  kind: PublicRoom,
+  stack: StackSettings,
+  bot: Account,
+  organiser: Account,
+): Promise<string> {
+  const spec = PUBLIC_ROOMS[kind];
   const state = readState();
   const joined = await matrixRequest(stack.homeserverUrl, 'GET', '/_matrix/client/v3/joined_rooms', {
     token: bot.accessToken,
   });
   const rooms = Array.isArray(joined.joined_rooms) ? (joined.joined_rooms as string[]) : [];
-  if (state.lobby?.botUserId === bot.userId && rooms.includes(state.lobby.roomId)) {
-    out.detail(`existing lobby ${state.lobby.roomId}`);
-    return state.lobby.roomId;
+  const known = state[kind];
+  if (known?.botUserId === bot.userId && rooms.includes(known.roomId)) {
+    out.detail(`existing ${kind} room ${known.roomId}`);
+    return known.roomId;
   }
   const create = (alias: boolean) =>
     matrixRequest(stack.homeserverUrl, 'POST', '/_matrix/client/v3/createRoom', {
@@ -105,10 +127,13 @@ async function ensureLobby(stack: StackSettings, bot: Account, organiser: Accoun
       body: {
         preset: 'public_chat',
         visibility: 'public',
-        name: 'Candidater – Territoire Numérique Libre',
-        topic: 'Écrivez !candidater pour commencer une candidature / Write !apply to start a candidacy',
-        ...(alias ? { room_alias_name: LOBBY_ALIAS } : {}),
-        power_level_content_override: { users: { [bot.userId]: 100, [organiser.userId]: 50 } },
+        name: spec.name,
+        topic: spec.topic,
+        ...(alias ? { room_alias_name: spec.alias } : {}),
+        power_level_content_override: {
+          users: { [bot.userId]: 100, [organiser.userId]: 50 },
+          ...(spec.onlyModeratorsPost ? { events_default: 50 } : {}),
+        },
       },
     });
   let roomId: string;
@@ -117,7 +142,7 @@ async function ensureLobby(stack: StackSettings, bot: Account, organiser: Accoun
   } catch (error) {
     if (!(error instanceof MatrixError && error.errcode === 'M_ROOM_IN_USE')) throw error;
     // The alias exists: reuse its room when the bot is in it, else make a room without alias.
-    const alias = encodeURIComponent(`#${LOBBY_ALIAS}:${bot.userId.split(':').slice(1).join(':')}`);
+    const alias = encodeURIComponent(`#${spec.alias}:${bot.userId.split(':').slice(1).join(':')}`);
     const found = await matrixRequest(
       stack.homeserverUrl,
       'GET',
@@ -129,16 +154,16 @@ async function ensureLobby(stack: StackSettings, bot: Account, organiser: Accoun
   mkdirSync(DEV_DIR, { recursive: true });
   writeFileSync(
     FILES.state,
-    `${JSON.stringify({ ...state, lobby: { roomId, botUserId: bot.userId } }, null, 2)}\n`,
+    `${JSON.stringify({ ...state, [kind]: { roomId, botUserId: bot.userId } }, null, 2)}\n`,
   );
-  out.detail(`created lobby ${roomId}`);
+  out.detail(`created ${kind} room ${roomId}`);
   return roomId;
 }
 
 function writeConfig(
   stack: StackSettings,
   accounts: Account[],
-  lobby: string,
+  rooms: Record<PublicRoom, string>,
   healthPort: number,
   dbName: string,
 ): { campaignId: string } {
@@ -148,7 +173,7 @@ function writeConfig(
     homeserver: { url: stack.homeserverUrl, accessToken: byKey(accounts, 'bot').accessToken },
     database: { uri: stack.mongodbUri, name: dbName },
     bot: { displayName: byKey(accounts, 'bot').displayName, dataDir: FILES.data },
-    rooms: { lobby },
+    rooms: { lobby: rooms.lobby, announcements: rooms.announcements },
     people: {
       organisers: [byKey(accounts, 'organiser').userId],
       jurors: ['juror1', 'juror2', 'juror3'].map((k) => byKey(accounts, k).userId),
@@ -217,7 +242,8 @@ function printConnection(
     `   Bot          ${bot.userId} (password ${bot.password}; the bot uses it, not you)`,
     '',
     '   Rooms',
-    `     lobby (public)   #${LOBBY_ALIAS}:${server}   ${String(rooms.lobby ?? '')}`,
+    `     lobby (public)   #${PUBLIC_ROOMS.lobby.alias}:${server}   ${String(rooms.lobby ?? '')}`,
+    `     announcements    #${PUBLIC_ROOMS.announcements.alias}:${server}   ${String(rooms.announcements ?? '')}   (public; results go there)`,
     `     jury             ${String(rooms.jury ?? '')}   (created by the bot; members invited)`,
     `     organisers       ${String(rooms.organisers ?? '')}   (created by the bot; members invited)`,
     '',
@@ -272,15 +298,21 @@ async function main(): Promise<number> {
     `if the homeserver was reset, delete ${rel(FILES.accounts)} and run npm run dev again`,
   );
   const bot = byKey(accounts, 'bot');
-  const lobby = await out.step('creating the public lobby room (or reusing it)', () =>
-    ensureLobby(stack, bot, byKey(accounts, 'organiser')),
-  );
+  const organiser = byKey(accounts, 'organiser');
+  const publicRooms = {
+    lobby: await out.step('creating the public lobby room (or reusing it)', () =>
+      ensurePublicRoom('lobby', stack, bot, organiser),
+    ),
+    announcements: await out.step('creating the public announcements room (or reusing it)', () =>
+      ensurePublicRoom('announcements', stack, bot, organiser),
+    ),
+  };
 
   const healthPort = (await portIsFree(HEALTH_PORT)) ? HEALTH_PORT : 0;
   // One database per bot account: a new bot account must not inherit another's rooms.
   const dbName = `tnl_dev_${bot.localpart.replace(/[^a-z0-9]/g, '_')}`;
   const { campaignId } = await out.step(`writing the bot configuration ${rel(FILES.config)}`, async () =>
-    writeConfig(stack, accounts, lobby, healthPort, dbName),
+    writeConfig(stack, accounts, publicRooms, healthPort, dbName),
   );
 
   out.say(

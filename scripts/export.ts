@@ -1,10 +1,10 @@
 // Exports for scripted use, the same files the organisers' room sends:
 //
-//   npm run export -- --campaign tnl-2026 --format csv [--out DIR] [--lang fr] [--config FILE] [--markdown]
+//   npm run export -- --campaign tnl-2026 --format ods [--out DIR] [--lang fr] [--config FILE] [--markdown]
 //   npm run export -- --format results --campaign tnl-2026 --out public/
 //   npm run export -- --schemas docs/schemas     (writes the JSON Schemas of the JSON exports)
 //
-// Formats: csv, json, dossiers, audit, results. Without --out, a single file goes to
+// Formats: ods, csv, json, dossiers, audit, results. Without --out, a single file goes to
 // standard output and several files to the current folder. Exit status: 0 done, 1 failed,
 // 2 bad arguments or configuration.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { EXPORT_FORMATS, type ExportFormat } from '../flows/campaign/commands.ts
 import { openStorage } from '../storage/index.ts';
 
 const USAGE =
-  'usage: npm run export -- --campaign ID --format csv|json|dossiers|audit|results [--out DIR] [--lang fr|en] [--config FILE] [--markdown]\n' +
+  'usage: npm run export -- --campaign ID --format ods|csv|json|dossiers|audit|results [--out DIR] [--lang fr|en] [--config FILE] [--markdown]\n' +
   '       npm run export -- --schemas DIR';
 
 function fail(message: string, status: number): never {

@@ -19,7 +19,15 @@ const ROOMS = 'rooms';
 const PEOPLE = 'people';
 const SYNC_TOKEN_KEY = 'sync_token';
 
-export const ROOM_KINDS = ['candidacy', 'jury', 'ballot', 'organisers', 'lobby', 'dm', 'announcements'] as const;
+export const ROOM_KINDS = [
+  'candidacy',
+  'jury',
+  'ballot',
+  'organisers',
+  'lobby',
+  'dm',
+  'announcements',
+] as const;
 export type RoomKind = (typeof ROOM_KINDS)[number];
 
 const valueDocSchema = z.object({

@@ -53,6 +53,8 @@ export type {
   NewBroadcast,
 } from './broadcasts.ts';
 export type { ProcessedEventRepository } from './events.ts';
+export { NOTICE_KINDS, pendingActionSchema } from './organisers.ts';
+export type { NoticeKind, OrganiserRepository, PendingAction, PendingConfirmation } from './organisers.ts';
 export { ROOM_KINDS } from './bot-state.ts';
 export type { BotStateRepository, RoomEntry, RoomKind } from './bot-state.ts';
 export type { RetryOptions, MigrationReport } from './util.ts';

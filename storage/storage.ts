@@ -19,10 +19,22 @@ import {
   processedEventKind,
 } from './events.ts';
 import { type JuryRepository, JuryStore, juryIndexes, juryRecordKind } from './jury.ts';
-import { type BallotRoomRepository, BallotRoomStore, ballotRoomIndexes, ballotRoomKind } from './jury-ballot-rooms.ts';
+import {
+  type BallotRoomRepository,
+  BallotRoomStore,
+  ballotRoomIndexes,
+  ballotRoomKind,
+} from './jury-ballot-rooms.ts';
 import { foldLegacyJury } from './jury-legacy.ts';
 import { type JuryReminderRepository, JuryReminderStore, juryReminderKind } from './jury-reminders.ts';
 import { MemoryDatabase } from './memory-engine.ts';
+import {
+  moveLegacyValues,
+  type OrganiserRepository,
+  OrganiserStore,
+  organiserIndexes,
+  organiserKinds,
+} from './organisers.ts';
 import { MongoDatabase, type MongoDatabaseOptions } from './mongo-engine.ts';
 import type { Database, IndexSpec } from './port.ts';
 import { type MigrationReport, migrateCollection } from './util.ts';
@@ -36,6 +48,7 @@ export interface Storage {
   readonly broadcasts: BroadcastRepository;
   readonly events: ProcessedEventRepository;
   readonly botState: BotStateRepository;
+  readonly organisers: OrganiserRepository;
   /** Creates the indexes (idempotent; done by openStorage). */
   ensureIndexes(): Promise<void>;
   /** Rewrites documents stored with an older schema version (done by openStorage). */
@@ -55,6 +68,7 @@ const INDEXES: Record<string, IndexSpec[]> = {
   ...ballotRoomIndexes,
   ...broadcastIndexes,
   ...botStateIndexes,
+  ...organiserIndexes,
 };
 
 /** Every kind of document, with whether it carries an optimistic-concurrency `version`. */
@@ -68,6 +82,8 @@ const KINDS: { kind: DocumentKind<unknown>; versioned: boolean }[] = [
   { kind: deliveryKind, versioned: false },
   { kind: processedEventKind, versioned: false },
   ...Object.values(botStateKinds).map((kind) => ({ kind: kind as DocumentKind<unknown>, versioned: false })),
+  { kind: organiserKinds.confirmations as DocumentKind<unknown>, versioned: true },
+  { kind: organiserKinds.notices as DocumentKind<unknown>, versioned: false },
 ];
 
 export interface StorageOptions {
@@ -78,6 +94,7 @@ export interface StorageOptions {
 export function buildStorage(db: Database, options: StorageOptions = {}): Storage {
   const now = options.now ?? (() => new Date());
   const collection = (name: string) => db.collection(name);
+  const organisers = new OrganiserStore(collection, now);
   return {
     campaigns: new CampaignStore(collection('campaigns'), now),
     candidacies: new CandidacyStore(collection('candidacies'), now),
@@ -87,6 +104,7 @@ export function buildStorage(db: Database, options: StorageOptions = {}): Storag
     broadcasts: new BroadcastStore(collection, now),
     events: new ProcessedEventStore(collection('processed_events'), now),
     botState: new BotStateStore(collection, now),
+    organisers,
     async ensureIndexes() {
       for (const [name, specs] of Object.entries(INDEXES)) await db.collection(name).ensureIndexes(specs);
     },
@@ -96,6 +114,7 @@ export function buildStorage(db: Database, options: StorageOptions = {}): Storag
         if (kind.current > 1)
           reports.push(await migrateCollection(db.collection(kind.collection), kind, versioned));
       }
+      reports.push(await moveLegacyValues(collection('bot_state'), organisers));
       return reports;
     },
     ping: () => db.ping(),

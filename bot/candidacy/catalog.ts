@@ -2,7 +2,7 @@
 // (idle ones cost no memory); the cache is bounded and always refreshed from what a
 // write returned, so it never serves a version older than the bot's own last write.
 import { LRUCache } from 'lru-cache';
-import { loadQuestionnaireById, type Questionnaire } from '../../flows/questionnaire.ts';
+import { type Questionnaire, resolveQuestionnaire } from '../../flows/questionnaire.ts';
 import type { Campaign } from '../../storage/campaigns.ts';
 import type { Candidacy } from '../../storage/candidacies.ts';
 import type { Storage } from '../../storage/storage.ts';
@@ -20,7 +20,6 @@ export class CandidacyCatalog {
   private readonly storage: Storage;
   private readonly byRoomId = new LRUCache<string, Candidacy>({ max: MAX_CANDIDACIES });
   private readonly campaigns = new LRUCache<string, Campaign>({ max: MAX_CAMPAIGNS, ttl: CAMPAIGN_TTL_MS });
-  private readonly questionnaires = new Map<string, Questionnaire>();
   /** People's chosen languages (null: never chose one): read once, then kept (the bot is the only writer). */
   private readonly languages = new LRUCache<string, { chosen: string | null }>({ max: MAX_CANDIDACIES });
   /** The open campaign as last read, and until when to trust it. */
@@ -96,13 +95,9 @@ export class CandidacyCatalog {
     return campaign;
   }
 
-  questionnaire(id: string): Questionnaire {
-    let questionnaire = this.questionnaires.get(id);
-    if (!questionnaire) {
-      questionnaire = loadQuestionnaireById(id);
-      this.questionnaires.set(id, questionnaire);
-    }
-    return questionnaire;
+  /** The campaign's questionnaire: an id under questionnaires/ or a file path (loaded once). */
+  questionnaire(ref: string): Questionnaire {
+    return resolveQuestionnaire(ref);
   }
 
   /** The settings when its campaign is in the cache, without asking the database. */

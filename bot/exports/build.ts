@@ -1,19 +1,22 @@
 // Reads what an export needs from storage and builds its files. Shared by the
 // organisers' room (files sent as attachments) and the command line (scripts/export.ts).
 import type { ExportFormat } from '../../flows/campaign/commands.ts';
-import { loadQuestionnaire, loadQuestionnaireById, type Questionnaire } from '../../flows/questionnaire.ts';
+import { type Questionnaire, resolveQuestionnaire } from '../../flows/questionnaire.ts';
 import type { AuditEntry, Storage } from '../../storage/index.ts';
 import { campaignFromStored } from '../organisers/store.ts';
 import { auditCsv } from './audit.ts';
-import { type ExportFile, candidaciesCsv, candidaciesJson, dossierFiles, jsonFile } from './candidacies.ts';
+import {
+  type ExportFile,
+  candidaciesCsv,
+  candidaciesJson,
+  candidaciesOds,
+  dossierFiles,
+  jsonFile,
+} from './candidacies.ts';
+import { ODS_MIMETYPE } from './ods.ts';
 import { decisionsForResults, resultsFiles } from './results.ts';
 
 export type { ExportFile };
-
-/** A campaign's questionnaire: an id under questionnaires/ or a path to a YAML file. */
-export function loadQuestionnaireRef(ref: string): Questionnaire {
-  return /^[a-z0-9][a-z0-9-]*$/.test(ref) ? loadQuestionnaireById(ref) : loadQuestionnaire(ref);
-}
 
 export type ExportOutcome =
   | { ok: true; files: ExportFile[]; count: number }
@@ -24,7 +27,8 @@ export interface ExportOptions {
   now: Date;
   /** Dossier files as HTML (default) or Markdown. */
   dossierFormat?: 'html' | 'md';
-  loadQuestionnaire?: (id: string) => Questionnaire;
+  /** How a questionnaire reference is read (default: resolveQuestionnaire; tests give a fixture). */
+  loadQuestionnaire?: (ref: string) => Questionnaire;
 }
 
 export async function buildExport(
@@ -38,7 +42,7 @@ export async function buildExport(
   const campaign = campaignFromStored(stored);
   let questionnaire: Questionnaire;
   try {
-    questionnaire = (options.loadQuestionnaire ?? loadQuestionnaireRef)(campaign.questionnaireId);
+    questionnaire = (options.loadQuestionnaire ?? resolveQuestionnaire)(campaign.questionnaireId);
   } catch (error) {
     return { ok: false, reason: 'questionnaire', detail: (error as Error).message };
   }
@@ -57,6 +61,18 @@ export async function buildExport(
             name: `${campaign.id}-dossiers-${stamp}.csv`,
             mimetype: 'text/csv',
             data: candidaciesCsv(data, options.lang),
+          },
+        ],
+      };
+    case 'ods':
+      return {
+        ok: true,
+        count: candidacies.length,
+        files: [
+          {
+            name: `${campaign.id}-dossiers-${stamp}.ods`,
+            mimetype: ODS_MIMETYPE,
+            data: candidaciesOds(data, options.lang),
           },
         ],
       };

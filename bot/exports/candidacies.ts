@@ -1,5 +1,5 @@
-// Every dossier of a campaign, in open formats: CSV (one row per candidacy, one column
-// per question, ready for a spreadsheet), JSON (exact values with the questionnaire's
+// Every dossier of a campaign, in open formats: CSV and ODS (one row per candidacy, one
+// column per question, ready for a spreadsheet), JSON (exact values with the questionnaire's
 // structure, see schemas.ts) and one HTML or Markdown file per dossier (the jury's
 // dossier rendering).
 import type { Campaign } from '../../flows/campaign/model.ts';
@@ -10,6 +10,7 @@ import type { Candidacy } from '../../storage/index.ts';
 import { stageOf } from '../organisers/store.ts';
 import { dossierFileName, dossierHeader, dossierHtmlDocument, dossierMarkdown } from '../render/dossier.ts';
 import { type Cell, guardFormula, toCsv } from './csv.ts';
+import { toOds } from './ods.ts';
 import { type CandidaciesExport, candidaciesExportSchema } from './schemas.ts';
 
 export interface ExportFile {
@@ -24,9 +25,13 @@ export interface CampaignData {
   candidacies: readonly Candidacy[];
 }
 
-/** The fixed columns before the questions, in this order. */
-export const FIXED_COLUMNS = [
-  'candidacy_id',
+/**
+ * The candidacy's own columns, before the questions, in this order. Each is written with
+ * METADATA_PREFIX: question ids cannot contain a dot, so no header can repeat a question's
+ * (a questionnaire may well have a `collectivity_name` question).
+ */
+export const METADATA_COLUMNS = [
+  'id',
   'collectivity_name',
   'collectivity_kind',
   'official_code',
@@ -40,12 +45,19 @@ export const FIXED_COLUMNS = [
   'required_answered',
   'required_total',
 ] as const;
+export const METADATA_PREFIX = 'candidacy.';
 
 /**
  * A spreadsheet cell for an answer: numbers stay numbers, choices become their labels, lists
  * one entry per line (with who typed it, when several people built the list).
  */
-export function answerCell(q: Question, value: unknown, lang: string, itemsBy?: readonly string[]): Cell {
+export function answerCell(
+  q: Question,
+  value: unknown,
+  lang: string,
+  itemsBy?: readonly string[],
+  guard: (text: string) => string = guardFormula,
+): Cell {
   const yesNo = translator(lang, 'jury');
   const label = (id: string) => {
     if (q.type !== 'single_choice' && q.type !== 'multiple_choice') return id;
@@ -66,24 +78,41 @@ export function answerCell(q: Question, value: unknown, lang: string, itemsBy?: 
       if (!Array.isArray(value)) return String(value);
       const several = new Set(itemsBy ?? []).size > 1;
       return value
-        .map((v, i) => guardFormula(several ? `${String(v)} (${itemsBy?.[i] ?? ''})` : String(v)))
+        .map((v, i) => guard(several ? `${String(v)} (${itemsBy?.[i] ?? ''})` : String(v)))
         .join('\n');
     }
     default:
-      return guardFormula(String(value));
+      return guard(String(value));
   }
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function candidaciesCsv(data: CampaignData, lang: string): Buffer {
+export interface Table {
+  header: string[];
+  rows: Cell[][];
+}
+
+/**
+ * Every candidacy as one row: its own columns, then one per question (named by its id).
+ * `guard` protects text cells of formats a spreadsheet may run as formulas (CSV).
+ */
+export function candidaciesTable(
+  data: CampaignData,
+  lang: string,
+  guard: (text: string) => string = guardFormula,
+): Table {
   const { campaign, questionnaire } = data;
-  const header = [...FIXED_COLUMNS, ...questionnaire.questions.map((q) => q.id)];
+  const header = [
+    ...METADATA_COLUMNS.map((c) => `${METADATA_PREFIX}${c}`),
+    ...questionnaire.questions.map((q) => q.id),
+  ];
+  if (new Set(header).size !== header.length) throw new Error('export: two columns with the same name');
   const rows = data.candidacies.map((c) => {
     const progress = requiredProgress(questionnaire, answersView(c.answers));
     const fixed: Cell[] = [
       c.id,
-      c.collectivite ? guardFormula(c.collectivite.name) : null,
+      c.collectivite ? guard(c.collectivite.name) : null,
       c.collectivite?.kind ?? null,
       c.collectivite?.officialCode ?? null,
       stageOf(c, campaign),
@@ -98,11 +127,22 @@ export function candidaciesCsv(data: CampaignData, lang: string): Buffer {
     ];
     const answers = questionnaire.questions.map((q) => {
       const a = c.answers[q.id];
-      return a === undefined ? null : answerCell(q, a.value, lang, a.itemsBy);
+      return a === undefined ? null : answerCell(q, a.value, lang, a.itemsBy, guard);
     });
     return [...fixed, ...answers];
   });
+  return { header, rows };
+}
+
+export function candidaciesCsv(data: CampaignData, lang: string): Buffer {
+  const { header, rows } = candidaciesTable(data, lang);
   return toCsv(header, rows);
+}
+
+/** The same table as a spreadsheet: typed cells, text exactly as typed. */
+export function candidaciesOds(data: CampaignData, lang: string): Buffer {
+  const { header, rows } = candidaciesTable(data, lang, (text) => text);
+  return toOds(data.campaign.id, header, rows);
 }
 
 export function campaignJson(campaign: Campaign) {

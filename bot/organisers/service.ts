@@ -15,30 +15,18 @@ import {
   openCampaign,
 } from '../../flows/campaign/lifecycle.ts';
 import type { Campaign } from '../../flows/campaign/model.ts';
-import { answersView, requiredProgress } from '../../flows/campaign/progress.ts';
-import { palmares } from '../../flows/campaign/results.ts';
 import { type CampaignSeed, seedToFields } from '../../flows/campaign/seed.ts';
 import { formatDuration } from '../../flows/campaign/time.ts';
-import { type Questionnaire, textIn } from '../../flows/questionnaire.ts';
+import { type Questionnaire, resolveQuestionnaire } from '../../flows/questionnaire.ts';
 import { isValidTimeZone } from '../../config/schema.ts';
 import type { Broadcast, Candidacy, Delivery } from '../../storage/index.ts';
 import type { BotContext } from '../context.ts';
-import { loadQuestionnaireRef } from '../exports/build.ts';
-import { decisionsForResults } from '../exports/results.ts';
-import {
-  renderAnnouncement,
-  renderClosingNotice,
-  renderPalmares,
-  renderPublicAnnouncement,
-  renderReminder,
-  renderReport,
-  renderResult,
-  sentence,
-} from '../render/organisers.ts';
-import type { OutgoingMessage } from '../types.ts';
-import { Broadcaster, type ReportInput } from './broadcaster.ts';
+import { sentence } from '../render/organisers.ts';
+import { Broadcaster } from './broadcaster.ts';
+import { renderDelivery } from './deliveries.ts';
+import { postReport, postWelcome } from './notices.ts';
 import { Scheduler } from './scheduler.ts';
-import { OrganiserStore, candidacyName, stageOf } from './store.ts';
+import { OrganiserStore, stageOf } from './store.ts';
 
 /** Who the clock acts as in audit trails. */
 export const CLOCK_ACTOR = 'system:clock';
@@ -47,7 +35,8 @@ export const CONFIG_ACTOR = 'config';
 export interface OrganiserServiceOptions {
   /** How often the stored deadlines are checked (they are also checked on every clock jump). */
   intervalMs?: number;
-  loadQuestionnaire?: (id: string) => Questionnaire;
+  /** How a questionnaire reference is read (default: resolveQuestionnaire; tests give a fixture). */
+  loadQuestionnaire?: (ref: string) => Questionnaire;
   /** Called after a campaign is created or changed (e.g. so cached campaigns are re-read). */
   onCampaignChanged?: () => void;
   /** Broadcast pacing: deliveries in flight at once, and a pause after each (tests). */
@@ -67,7 +56,6 @@ export class OrganiserService {
   readonly scheduler: Scheduler;
   readonly #loadQuestionnaire: (id: string) => Questionnaire;
   readonly #onCampaignChanged: () => void;
-  readonly #questionnaires = new Map<string, Questionnaire>();
   readonly #forced = new Set<string>();
   /** Closed campaigns already checked for a closing cut short, in this process. */
   readonly #repaired = new Set<string>();
@@ -77,14 +65,14 @@ export class OrganiserService {
     this.ctx = ctx;
     this.#onCampaignChanged = options.onCampaignChanged ?? (() => {});
     this.store = new OrganiserStore(ctx.storage, () => this.#onCampaignChanged());
-    this.#loadQuestionnaire = options.loadQuestionnaire ?? loadQuestionnaireRef;
+    this.#loadQuestionnaire = options.loadQuestionnaire ?? resolveQuestionnaire;
     this.broadcaster = new Broadcaster({
       storage: ctx.storage,
       messenger: ctx.messenger,
       clock: ctx.clock,
       logger: ctx.logger,
-      render: (b, d) => this.#render(b, d),
-      report: (input) => this.#report(input),
+      render: (b, d) => renderDelivery(this, b, d),
+      report: (input) => postReport(this, input),
       onSent: (b, d) => this.#onSent(b, d),
       ...options.broadcast,
     });
@@ -95,13 +83,8 @@ export class OrganiserService {
     return this.ctx.config.bot.defaultLanguage;
   }
 
-  questionnaire(id: string): Questionnaire {
-    let q = this.#questionnaires.get(id);
-    if (!q) {
-      q = this.#loadQuestionnaire(id);
-      this.#questionnaires.set(id, q);
-    }
-    return q;
+  questionnaire(ref: string): Questionnaire {
+    return this.#loadQuestionnaire(ref);
   }
 
   /** The questionnaire, or null when its file cannot be read (logged by the caller's outcome). */
@@ -122,8 +105,9 @@ export class OrganiserService {
     }
   }
 
-  /** Start-up and clock jumps: seed campaigns (first time), then catch up everything stored. */
+  /** Start-up and clock jumps: welcome (new room), seed campaigns (first time), catch up everything stored. */
   async reconcile(): Promise<void> {
+    await postWelcome(this);
     if (!this.#seeded) {
       await this.seedFromConfig();
       this.#seeded = true;
@@ -389,6 +373,18 @@ export class OrganiserService {
       current.status === 'published' ? { ok: true, campaign: current } : markPublished(current, now),
     );
     this.ctx.logger.info({ campaignId, by, rooms: candidacyRooms }, 'results published');
+    // Only the clock gets here without a public room (it was removed from the config after the
+    // publication was scheduled; `!publier` refuses): say what did not happen.
+    if (!this.ctx.rooms.announcements) {
+      await this.ctx.messenger.send(
+        this.ctx.rooms.organisers,
+        {
+          ...sentence(this.defaultLanguage, 'publish.noPublicRoomAtClock', { id: campaignId }),
+          mentions: [],
+        },
+        { idempotencyKey: `organisers:results-without-public-room:${campaignId}` },
+      );
+    }
     return { rooms: candidacyRooms };
   }
 
@@ -408,7 +404,7 @@ export class OrganiserService {
           roomId: c.roomId as string,
           stage: stageOf(c, campaign),
           lastActivityAt: c.updatedAt,
-          aliases: c.collectivite ? [c.collectivite.name] : [],
+          aliases: [...(c.collectivite ? [c.collectivite.name] : []), c.people.lead.userId],
         })),
       this.ctx.clock.now(),
     );
@@ -429,126 +425,9 @@ export class OrganiserService {
     return failed.length;
   }
 
-  // ---- what each delivery says ------------------------------------------------------
-
-  async #render(broadcast: Broadcast, delivery: Delivery): Promise<OutgoingMessage> {
-    const content = (broadcast.content ?? {}) as Record<string, unknown>;
-    const campaignId = (content.campaignId as string | undefined) ?? broadcast.campaignId;
-    const campaign = campaignId ? await this.store.campaign(campaignId) : null;
-    const candidacy = await this.ctx.storage.candidacies.findByRoom(delivery.roomId);
-    const lang = delivery.language ?? candidacy?.language ?? this.defaultLanguage;
-    const rich = await this.#renderContent(broadcast, content, campaign, candidacy, lang, delivery);
-    return { ...rich, mentions: [] };
-  }
-
-  async #renderContent(
-    broadcast: Broadcast,
-    content: Record<string, unknown>,
-    campaign: Campaign | null,
-    candidacy: Candidacy | null,
-    lang: string,
-    delivery: Delivery,
-  ): Promise<{ plain: string; html: string }> {
-    switch (broadcast.kind) {
-      case 'announcement': {
-        const texts = (content.texts ?? {}) as Record<string, string>;
-        if (delivery.language === null && !candidacy) {
-          const versions = Object.entries(texts).map(([l, body]) => ({
-            lang: l === '*' ? this.defaultLanguage : l,
-            body,
-          }));
-          return renderPublicAnnouncement(versions);
-        }
-        return renderAnnouncement(
-          texts[lang] ?? texts['*'] ?? texts.fr ?? Object.values(texts)[0] ?? '',
-          lang,
-        );
-      }
-      case 'reminder': {
-        if (!campaign || !candidacy) throw new Error('reminder: campaign or candidacy not found');
-        const questionnaire = this.questionnaire(campaign.questionnaireId);
-        const progress = requiredProgress(questionnaire, answersView(candidacy.answers));
-        const missing = progress.missing.map((q) => `${q.number}. ${textIn(q.text, lang)}`);
-        return renderReminder({ campaign, now: this.ctx.clock.now(), missing }, lang);
-      }
-      case 'closing': {
-        if (!campaign) throw new Error('closing: campaign not found');
-        if (!candidacy) {
-          return sentence(lang, 'campaign.closedByClock', {
-            id: campaign.id,
-            frozen: content.frozen ?? 0,
-            review: content.review ?? 0,
-          });
-        }
-        return renderClosingNotice(campaign, candidacy.status === 'draft', lang);
-      }
-      case 'results': {
-        if (!campaign) throw new Error('results: campaign not found');
-        if (!candidacy) return this.#renderPalmares(campaign, lang);
-        const decision = await this.ctx.storage.jury.getDecision(candidacy.id);
-        if (!decision) throw new Error('results: no decision for this candidacy');
-        return renderResult(
-          {
-            campaign,
-            name: candidacyName(candidacy),
-            level: decision.level,
-            mentions: decision.mentions,
-            message: decision.message,
-          },
-          lang,
-        );
-      }
-      default:
-        throw new Error(`unknown broadcast kind ${broadcast.kind}`);
-    }
-  }
-
-  async #renderPalmares(campaign: Campaign, lang: string): Promise<{ plain: string; html: string }> {
-    const candidacies = await this.store.candidacies(campaign.id);
-    const decisions = await this.ctx.storage.jury.listDecisions(campaign.id);
-    const questionnaire = this.questionnaireOrNull(campaign.questionnaireId);
-    const kindQuestion = questionnaire?.questions.find((q) => q.role === 'collectivity_kind');
-    const kindLabel = (kind: string | null) => {
-      if (!kind || !kindQuestion || kindQuestion.type !== 'single_choice') return kind;
-      const choice = kindQuestion.choices.find((c) => c.id === kind);
-      return choice ? textIn(choice.label, lang) : kind;
-    };
-    const entries = decisionsForResults(candidacies, decisions, questionnaire).map((d) => ({
-      ...d,
-      kind: kindLabel(d.kind),
-    }));
-    return renderPalmares(campaign, palmares(campaign, entries), lang);
-  }
-
   async #onSent(broadcast: Broadcast, delivery: Delivery): Promise<void> {
     if (broadcast.kind !== 'results') return;
     const candidacy = await this.ctx.storage.candidacies.findByRoom(delivery.roomId);
     if (candidacy) await this.ctx.storage.jury.markPublished(candidacy.id, this.ctx.clock.now());
-  }
-
-  async #report({ broadcast, summary, failures }: ReportInput): Promise<void> {
-    // A closing without failures is already told by its notice in this room.
-    if (broadcast.kind === 'closing' && failures.length === 0) return;
-    const key = `reported:${broadcast.id}`;
-    const reported = (await this.store.getValue<number>(key)) ?? 0;
-    if (summary.round <= reported) return;
-    const named = await Promise.all(
-      failures.map(async (f) => {
-        const c = await this.ctx.storage.candidacies.findByRoom(f.roomId);
-        return {
-          room: c ? `${candidacyName(c)} (${f.roomId})` : f.roomId,
-          error: f.error,
-          attempts: f.attempts,
-        };
-      }),
-    );
-    const lang = this.defaultLanguage;
-    const message = renderReport({ id: broadcast.id, kind: broadcast.kind }, summary, named, lang);
-    await this.ctx.messenger.send(
-      this.ctx.rooms.organisers,
-      { ...message, mentions: [] },
-      { idempotencyKey: `organisers:report:${broadcast.id}:${summary.round}` },
-    );
-    await this.store.setValue(key, summary.round);
   }
 }

@@ -1,7 +1,7 @@
 // Between storage's records and the organisers' logic: campaigns as flows/campaign sees
 // them (the few fields storage has no column for live in `settings.organisers`), the
-// stage of a candidacy, and small pieces of bot state (pending confirmations, which
-// delivery reports were posted).
+// stage of a candidacy and the name organisers know it by. (Pending confirmations and
+// the notices posted live in their own records: storage/organisers.ts.)
 import type { Campaign, CampaignStatus } from '../../flows/campaign/model.ts';
 import type { CandidacyStage } from '../../flows/campaign/deadlines.ts';
 import type { Refusal, Transition } from '../../flows/campaign/lifecycle.ts';
@@ -117,9 +117,14 @@ export function stageOf(candidacy: Candidacy, campaign: Pick<Campaign, 'status'>
   }
 }
 
-/** What organisers call a candidacy: the collectivité's name, else a short id. */
+/**
+ * What organisers call a candidacy: the collectivité's name, else (a draft that has not
+ * answered that question yet) its lead, whom organisers can recognise and contact.
+ */
 export function candidacyName(candidacy: Candidacy): string {
-  return candidacy.collectivite?.name ?? `#${candidacy.id.slice(0, 8)}`;
+  if (candidacy.collectivite) return candidacy.collectivite.name;
+  const { lead } = candidacy.people;
+  return lead.name ? `${lead.name} (${lead.userId})` : lead.userId;
 }
 
 /** The last time anyone touched the candidacy. */
@@ -214,18 +219,5 @@ export class OrganiserStore {
     const out: Candidacy[] = [];
     for await (const c of this.storage.candidacies.listByCampaign(campaignId)) out.push(c);
     return out;
-  }
-
-  /** Small JSON values the organisers' room keeps between events (pending confirmations...). */
-  async getValue<T>(key: string): Promise<T | null> {
-    return (await this.storage.botState.getValue(`organisers:${key}`)) as T | null;
-  }
-
-  async setValue(key: string, value: unknown): Promise<void> {
-    await this.storage.botState.setValue(`organisers:${key}`, value as JsonValue);
-  }
-
-  async deleteValue(key: string): Promise<void> {
-    await this.storage.botState.deleteValue(`organisers:${key}`);
   }
 }

@@ -3,6 +3,25 @@
 // `formatted_body`). Every string that enters through `text()` is escaped, so a renderer
 // that only builds with these functions cannot leak markup from people's answers.
 
+/** The tags every client we know renders (Element X drops the rest): chat messages use only these. */
+export const CLIENT_TAGS = [
+  'a',
+  'b',
+  'strong',
+  'i',
+  'em',
+  'u',
+  'del',
+  'code',
+  'ul',
+  'ol',
+  'li',
+  'pre',
+  'blockquote',
+  'p',
+  'br',
+] as const;
+
 export interface Rich {
   readonly plain: string;
   readonly html: string;
@@ -63,9 +82,13 @@ export function paragraph(...lines: ReadonlyArray<Rich | string>): Rich {
   return { plain: all.map((l) => l.plain).join('\n'), html: `<p>${all.map((l) => l.html).join('<br>')}</p>` };
 }
 
-export function heading(value: Rich | string, level: 3 | 4 | 5 | 6 = 4): Rich {
+/**
+ * A title. Written as a bold paragraph, not <h3>/<h4>: Element X keeps only the tags listed
+ * in CLIENT_TAGS. (The level is kept for callers; every level looks the same.)
+ */
+export function heading(value: Rich | string, _level: 3 | 4 | 5 | 6 = 4): Rich {
   const r = rich(value);
-  return { plain: r.plain, html: `<h${level}>${r.html}</h${level}>` };
+  return { plain: r.plain, html: `<p><strong>${r.html}</strong></p>` };
 }
 
 /** A list; ordered lists are numbered "1." in plain text so people can type the number. */

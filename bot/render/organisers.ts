@@ -8,22 +8,13 @@ import type { CandidacyStage } from '../../flows/campaign/deadlines.ts';
 import type { Campaign } from '../../flows/campaign/model.ts';
 import { levelLabel, phaseOf } from '../../flows/campaign/model.ts';
 import type { Palmares } from '../../flows/campaign/results.ts';
-import { formatDateTime, formatDuration, formatShort } from '../../flows/campaign/time.ts';
+import { formatDateTime, formatShort } from '../../flows/campaign/time.ts';
 import { translator } from '../../locales/i18n.ts';
-import {
-  type Rich,
-  blocks,
-  code,
-  heading,
-  join,
-  list,
-  paragraph,
-  preformatted,
-  strong,
-  text,
-} from './html.ts';
+import { type Rich, blocks, code, heading, join, list, paragraph, strong, text } from './html.ts';
 
 export type { Rich };
+// The welcome and `!aide` live in their own file; exported here with every other message.
+export { renderHelp, renderWelcome } from './organisers-help.ts';
 
 /** A message with its finer cut: if it is over the event size limit, it is split between blocks. */
 export type RichMessage = Rich & { blocks?: Rich[] };
@@ -63,34 +54,18 @@ export function sentence(lang: string, key: string, params: Record<string, unkno
   return paragraph(text(tr(key, params)));
 }
 
-export function renderHelp(lang: string): Rich {
+/** "7 jours, 2 jours": the reminder offsets in words. */
+function offsetText(ms: number, lang: string): string {
   const tr = t(lang);
-  const keys = [
-    'campaignCreate',
-    'campaignOpen',
-    'campaignExtend',
-    'campaignClose',
-    'campaignShow',
-    'status',
-    'remind',
-    'announce',
-    'export',
-    'publish',
-    'broadcasts',
-    'confirm',
-    'language',
-  ] as const;
-  return blocks([
-    heading(tr('help.title')),
-    list(
-      keys.map((key) => {
-        const line = tr(`help.${key}`);
-        const cut = line.indexOf(' — ');
-        return cut < 0 ? text(line) : join([code(line.slice(0, cut)), text(line.slice(cut))]);
-      }),
-    ),
-    paragraph(tr('help.dates')),
-  ]);
+  const minutes = Math.round(ms / 60_000);
+  if (minutes % (24 * 60) === 0) return tr('duration.days', { count: minutes / (24 * 60) });
+  if (minutes % 60 === 0) return tr('duration.hours', { count: minutes / 60 });
+  return tr('duration.minutes', { count: minutes });
+}
+
+/** A count with its noun, for sentences that hold two counts ("3 brouillons figés"). */
+export function counted(lang: string, noun: 'frozenDrafts' | 'toJury', count: number): string {
+  return t(lang)(`count.${noun}`, { count });
 }
 
 export function phaseText(campaign: Campaign, now: Date, lang: string): string {
@@ -113,7 +88,7 @@ export function levelsText(campaign: Pick<Campaign, 'levels'>, lang: string): st
 
 export function renderCampaign(campaign: Campaign, now: Date, lang: string): Rich {
   const tr = t(lang);
-  const reminders = campaign.reminderOffsetsMs.map(formatDuration).join(', ');
+  const reminders = campaign.reminderOffsetsMs.map((ms) => offsetText(ms, lang)).join(', ');
   return blocks([
     heading(tr('campaign.title', { name: campaign.name, id: campaign.id })),
     list([
@@ -144,7 +119,7 @@ export function renderCampaignList(campaigns: readonly Campaign[], lang: string)
           id: c.id,
           name: c.name,
           status: tr(`status.${c.status}`),
-          date: formatShort(c.closesAt, c.timeZone),
+          date: formatShort(c.closesAt, c.timeZone, lang),
         }),
       ),
     ),
@@ -179,12 +154,19 @@ export function renderDashboard(data: DashboardData, lang: string): RichMessage 
   const tr = t(lang);
   const { campaign, now } = data;
   const total = STAGE_ORDER.reduce((n, s) => n + data.counts[s], 0);
-  const labels = STAGE_ORDER.map((s) => tr(`stage.${s}`));
-  const width = Math.max(...labels.map((l) => l.length));
   const max = Math.max(1, ...STAGE_ORDER.map((s) => data.counts[s]));
-  const chart = STAGE_ORDER.filter((s) => data.counts[s] > 0 || s === 'draft' || s === 'submitted')
-    .map((s) => `${tr(`stage.${s}`).padEnd(width)}  ${textBar(data.counts[s], max)} ${data.counts[s]}`)
-    .join('\n');
+  // A list, not a code block: Element numbers the lines of a <pre>, nheko and Element X
+  // keep list items; the bars are inline <code> so their cells line up.
+  const chart = list(
+    STAGE_ORDER.filter((s) => data.counts[s] > 0 || s === 'draft' || s === 'submitted').map((s) =>
+      join([
+        strong(tr(`stage.${s}`)),
+        text(' '),
+        code(textBar(data.counts[s], max)),
+        text(` ${data.counts[s]}`),
+      ]),
+    ),
+  );
 
   const parts: Rich[] = [
     heading(tr('dashboard.title', { name: campaign.name })),
@@ -195,7 +177,7 @@ export function renderDashboard(data: DashboardData, lang: string): RichMessage 
         : '',
     ),
     paragraph(strong(tr('dashboard.byStage', { total }))),
-    preformatted(chart),
+    chart,
     paragraph(strong(tr('dashboard.progressTitle'))),
   ];
   if (data.candidacies.length === 0) parts.push(paragraph(tr('dashboard.noCandidacy')));
@@ -213,7 +195,7 @@ export function renderDashboard(data: DashboardData, lang: string): RichMessage 
                 answered: c.answered,
                 required: c.required,
                 percent: c.percent,
-                last: formatShort(c.lastActivityAt, campaign.timeZone),
+                last: formatShort(c.lastActivityAt, campaign.timeZone, lang),
               }),
             ),
           ]),
@@ -262,7 +244,7 @@ export function renderReport(
   return blocks([
     heading(tr('broadcast.reportTitle', { id: broadcast.id, kind })),
     paragraph(tr('broadcast.reportCounts', { ...summary })),
-    list(failures.map((f) => tr('broadcast.failure', { ...f }))),
+    list(failures.map((f) => tr('broadcast.failure', { room: f.room, error: f.error, count: f.attempts }))),
     summary.retrying + summary.failed > 0
       ? paragraph(tr('broadcast.retryHint', { id: broadcast.id }))
       : text(''),
@@ -289,7 +271,7 @@ export function renderBroadcastList(lines: readonly BroadcastLine[], timeZone: s
         tr('broadcast.listItem', {
           id: l.id,
           kind: tr(`broadcast.kind.${l.kind as 'announcement'}`, { defaultValue: l.kind }),
-          date: formatShort(l.createdAt, timeZone),
+          date: formatShort(l.createdAt, timeZone, lang),
           by: l.createdBy,
           sent: l.sent,
           total: l.total,
@@ -363,7 +345,9 @@ export function renderResult(
     heading(tr('room.resultTitle', { campaign: campaign.name })),
     paragraph(
       strong(tr('room.resultLevel', { name: input.name, level: levelLabel(campaign, input.level, lang) })),
-      input.mentions.length > 0 ? tr('room.resultMentions', { mentions: input.mentions.join(', ') }) : '',
+      input.mentions.length > 0
+        ? tr('room.resultMentions', { mentions: input.mentions.join(', '), count: input.mentions.length })
+        : '',
     ),
     input.message.trim()
       ? blocks([paragraph(tr('room.resultMessage')), paragraph(text(input.message))])

@@ -3,7 +3,7 @@
 // problem comes back as a code with parameters for the renderer.
 import { fold } from '../text.ts';
 
-export const EXPORT_FORMATS = ['csv', 'json', 'dossiers', 'audit', 'results'] as const;
+export const EXPORT_FORMATS = ['csv', 'ods', 'json', 'dossiers', 'audit', 'results'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Who receives an announcement or a reminder. */
@@ -31,7 +31,8 @@ export interface CreateFields {
 }
 
 export type OrganiserCommand =
-  | { kind: 'help' }
+  /** `all`: every command with its options (`!aide tout`), else the essentials by task. */
+  | { kind: 'help'; all: boolean }
   | { kind: 'campaignCreate'; fields: CreateFields }
   | { kind: 'campaignOpen'; campaignId?: string }
   | { kind: 'campaignExtend'; campaignId?: string; date: string }
@@ -145,7 +146,9 @@ const CREATE_KEYS: Record<string, keyof CreateFields> = {
 
 const FORMATS: Record<string, ExportFormat> = {
   csv: 'csv',
-  tableur: 'csv',
+  ods: 'ods',
+  tableur: 'ods',
+  spreadsheet: 'ods',
   json: 'json',
   dossiers: 'dossiers',
   dossier: 'dossiers',
@@ -155,6 +158,8 @@ const FORMATS: Record<string, ExportFormat> = {
   results: 'results',
   palmares: 'results',
 };
+
+const HELP_ALL = ['tout', 'toutes', 'all', 'complet', 'full'];
 
 const AUDIENCE_WORDS: Record<string, 'all' | 'drafts' | 'submitted' | 'public'> = {
   tous: 'all',
@@ -342,7 +347,7 @@ export function parseCommand(
 
   switch (root) {
     case 'help':
-      return ok({ kind: 'help' });
+      return ok({ kind: 'help', all: args.some((a) => HELP_ALL.includes(fold(a.value))) });
     case 'confirm':
       return ok({ kind: 'confirm' });
     case 'language': {

@@ -110,6 +110,19 @@ export function currentCampaign(campaigns: readonly Campaign[]): Campaign | unde
   return [...campaigns].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.year - a.year)[0];
 }
 
+/**
+ * What `!publier` without an id means: the closed campaign that closed last; when every
+ * closed one is published, the last published (so that the answer is "already published").
+ */
+export function campaignToPublish(campaigns: readonly Campaign[]): Campaign | undefined {
+  const latest = (status: CampaignStatus, at: (c: Campaign) => Date) =>
+    campaigns.filter((c) => c.status === status).sort((a, b) => at(b).getTime() - at(a).getTime())[0];
+  return (
+    latest('closed', (c) => c.closedAt ?? c.closesAt) ??
+    latest('published', (c) => c.publishedAt ?? c.closesAt)
+  );
+}
+
 /** A campaign id from its year and name when none is given: "tnl-2026". */
 export function defaultCampaignId(year: number, taken: readonly string[]): string {
   const base = `tnl-${year}`;

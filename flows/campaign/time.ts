@@ -151,23 +151,27 @@ export function formatDuration(ms: number): string {
 
 const displayFormatters = new Map<string, Intl.DateTimeFormat>();
 
-/** A date-time for people: "lundi 19 octobre 2026 à 18:00" in the campaign's zone. */
-export function formatDateTime(instant: Date, timeZone: string, lang: string): string {
-  const key = `${lang}|${timeZone}`;
-  let formatter = displayFormatters.get(key);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : lang === 'en' ? 'en-GB' : lang, {
-      timeZone,
-      dateStyle: 'full',
-      timeStyle: 'short',
-    });
-    displayFormatters.set(key, formatter);
-  }
-  return formatter.format(instant);
+/** The locale whose conventions a language's dates follow (English: day before month). */
+export function dateLocale(lang: string): string {
+  return lang === 'fr' ? 'fr-FR' : lang === 'en' ? 'en-GB' : lang;
 }
 
-/** A compact date-time for tables and files: "2026-10-19 18:00" in the zone. */
-export function formatShort(instant: Date, timeZone: string): string {
-  const offset = zoneOffsetMs(instant, timeZone);
-  return new Date(instant.getTime() + offset).toISOString().slice(0, 16).replace('T', ' ');
+function displayFormatter(lang: string, timeZone: string, style: 'full' | 'medium'): Intl.DateTimeFormat {
+  const key = `${lang}|${timeZone}|${style}`;
+  let formatter = displayFormatters.get(key);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat(dateLocale(lang), { timeZone, dateStyle: style, timeStyle: 'short' });
+    displayFormatters.set(key, formatter);
+  }
+  return formatter;
+}
+
+/** A date-time for people: "lundi 19 octobre 2026 à 18:00" in the campaign's zone. */
+export function formatDateTime(instant: Date, timeZone: string, lang: string): string {
+  return displayFormatter(lang, timeZone, 'full').format(instant);
+}
+
+/** A compact date-time for lists and the dashboard: "19 oct. 2026, 18:00" / "19 Oct 2026, 18:00". */
+export function formatShort(instant: Date, timeZone: string, lang: string): string {
+  return displayFormatter(lang, timeZone, 'medium').format(instant);
 }

@@ -1,7 +1,7 @@
 // Helpers for end-to-end tests of the candidacy conversation: seed a campaign, open a
 // candidacy the way a person does (a direct chat with the bot), and answer questions
 // by reading the question number in the bot's message, as a person reads it.
-import { loadQuestionnaireById, type Question, type Questionnaire } from '../../flows/questionnaire.ts';
+import { type Question, type Questionnaire, resolveQuestionnaire } from '../../flows/questionnaire.ts';
 import { openStorage, type Storage } from '../../storage/storage.ts';
 import type { Campaign } from '../../storage/campaigns.ts';
 import type { JsonValue } from '../../storage/documents.ts';
@@ -117,14 +117,15 @@ export interface OpenedCandidacy extends Conversation {
 export async function openCandidacy(
   person: Person,
   bot: BotProcess,
-  questionnaireId = 'badge-2026',
+  /** The campaign's questionnaire: an id under questionnaires/ or a file path. */
+  questionnaireRef = 'badge-2026',
   timeoutMs = 20_000,
 ): Promise<OpenedCandidacy> {
   const dm = await person.openDirectChat(bot.userId);
   const roomId = await person.acceptInvite({ from: bot.userId, timeoutMs });
   await person.nextMessage(dm, { from: bot.userId, timeoutMs });
   const last = await nextFromBot(person, bot, roomId, (m) => askedNumber(m) !== undefined, timeoutMs);
-  return { roomId, dm, questionnaire: loadQuestionnaireById(questionnaireId), last };
+  return { roomId, dm, questionnaire: resolveQuestionnaire(questionnaireRef), last };
 }
 
 export function nextFromBot(

@@ -20,7 +20,7 @@ describe('broadcast announcements', () => {
     const withdrawn = await addCandidacy(h, 'tnl-2026', { name: 'Caen', status: 'withdrawn' });
     await h.say('!annonce tous public\nfr: Réunion <b>jeudi</b> à 10 h.\nen: Meeting on Thursday at 10.');
     const ask = h.replies();
-    expect(ask.join('\n')).toContain('Diffuser cette annonce à 3 salle(s)');
+    expect(ask.join('\n')).toContain('Diffuser cette annonce à 3 salles ?');
     expect(h.messenger.in(fr.roomId as string)).toEqual([]);
     await h.say('!confirmer');
     expect(h.messenger.in(fr.roomId as string).map((s) => s.message.plain)).toEqual([
@@ -34,8 +34,8 @@ describe('broadcast announcements', () => {
     expect(publicText).toContain('Réunion');
     expect(publicText).toContain('Meeting on Thursday');
     const replies = h.replies();
-    expect(replies[0]).toMatch(/Diffusion announce:\w+ lancée vers 3 salle\(s\)/);
-    expect(replies.at(-1)).toContain('3 remise(s) sur 3, 0 en échec définitif');
+    expect(replies[0]).toMatch(/Diffusion announce:\w+ lancée vers 3 salles\./);
+    expect(replies.at(-1)).toContain('Remises : 3 sur 3 ; en échec définitif : 0');
     // A later pass of the clock sends nothing again.
     await h.organisers.organiserService.tick();
     expect(h.messenger.in(fr.roomId as string)).toHaveLength(1);
@@ -53,7 +53,7 @@ describe('broadcast announcements', () => {
     expect(h.messenger.in(PUBLIC_ROOM)).toHaveLength(0);
     h.replies();
     await h.say('!annonce liste=rennes,Quimper\nBonjour Rennes');
-    expect(h.replies().join('\n')).toContain('Introuvable(s), ignoré(s) : Quimper');
+    expect(h.replies().join('\n')).toContain('Introuvable, ignoré : Quimper');
     await h.say('!confirmer');
     expect(h.messenger.last(submitted.roomId as string).message.plain).toContain('Bonjour Rennes');
     expect(h.messenger.in(draft.roomId as string)).toHaveLength(1);
@@ -90,9 +90,9 @@ describe('broadcast announcements', () => {
     await h.say('!annonce tous\nBonjour');
     await h.say('!confirmer');
     const report = h.replies().at(-1) ?? '';
-    expect(report).toContain('1 remise(s) sur 2');
-    expect(report).toContain('1 en attente de nouvel essai');
-    expect(report).toContain(`Lorient (${kicked.roomId}) : M_FORBIDDEN: bot not in room (1 essai(s))`);
+    expect(report).toContain('Remises : 1 sur 2');
+    expect(report).toContain("en attente d'un nouvel essai : 1");
+    expect(report).toContain(`Lorient (${kicked.roomId}) : M_FORBIDDEN: bot not in room (1 essai)`);
     expect(h.messenger.in(ok.roomId as string)).toHaveLength(1);
 
     // Not yet: the retry waits a minute.
@@ -100,27 +100,27 @@ describe('broadcast announcements', () => {
     expect(h.replies()).toEqual([]);
     h.clock.set('+61000');
     await h.idle();
-    expect(h.replies().at(-1)).toContain('(2 essai(s))');
+    expect(h.replies().at(-1)).toContain('(2 essais)');
     for (let i = 2; i < MAX_ATTEMPTS; i++) {
       h.clock.set('+3600000');
       await h.idle();
     }
-    expect(h.replies().at(-1)).toContain('1 en échec définitif');
+    expect(h.replies().at(-1)).toContain('en échec définitif : 1');
     h.clock.set('+86400000');
     await h.idle();
     expect(h.replies()).toEqual([]);
 
     h.messenger.failing.clear();
     await h.say('!statut');
-    expect(h.replies()[0]).toMatch(/Diffusion announce:\w+ : 1 envoi\(s\) en échec/);
+    expect(h.replies()[0]).toMatch(/Diffusion announce:\w+ : 1 envoi en échec/);
     await h.say('!réessayer');
     const replies = h.replies();
-    expect(replies[0]).toContain('Nouvel essai des 1 envoi(s) en échec');
-    expect(replies.at(-1)).toContain('2 remise(s) sur 2');
+    expect(replies[0]).toContain("Nouvel essai de l'envoi en échec");
+    expect(replies.at(-1)).toContain('Remises : 2 sur 2');
     expect(h.messenger.in(kicked.roomId as string)).toHaveLength(1);
     expect(h.messenger.in(ok.roomId as string)).toHaveLength(1);
     await h.say('!diffusions');
-    expect(h.replies()[0]).toMatch(/announce:\w+ — annonce, .* par @orga:test : 2\/2 remises, 0 échec/);
+    expect(h.replies()[0]).toMatch(/announce:\w+ — annonce, .* par @orga:test : remises 2\/2, en échec : 0/);
   });
 
   it('a manual reminder goes only to unfinished candidacies and says what is missing', async () => {
@@ -133,7 +133,7 @@ describe('broadcast announcements', () => {
     const english = await addCandidacy(h, 'tnl-2026', { name: 'Vannes', language: 'en' });
     const submitted = await addCandidacy(h, 'tnl-2026', { name: 'Rennes', status: 'submitted' });
     await h.say('!relancer');
-    expect(h.replies().join('\n')).toContain('Relancer 2 candidature(s)');
+    expect(h.replies().join('\n')).toContain('Relancer 2 candidatures inachevées');
     await h.say('!confirmer');
     const text = h.messenger.last(draft.roomId as string).message.plain;
     expect(text).toContain('Rappel');

@@ -58,7 +58,7 @@ describe('the clock', () => {
     expect(h.messenger.last(draft.roomId as string).message.plain).toContain('figé');
     expect(h.messenger.last(submitted.roomId as string).message.plain).toContain('transmis au jury');
     expect(h.messenger.last(ORG_ROOM).message.plain).toContain(
-      'Clôture automatique de tnl-2026 : 1 brouillon(s) figé(s), 1 dossier(s)',
+      'Clôture automatique de tnl-2026 : 1 brouillon figé, 1 dossier',
     );
     expect(h.synced.length).toBeGreaterThan(0);
     const audit = await h.storage.candidacies.listAudit(submitted.id);
@@ -113,8 +113,8 @@ describe('the clock', () => {
     h.replies();
     await h.say('!publier 2026-12-03 18:00');
     const ask = h.replies().join('\n');
-    expect(ask).toContain('2 décision(s)');
-    expect(ask).toContain("1 dossier(s) n'ont pas encore de décision");
+    expect(ask).toContain('2 décisions à ce jour');
+    expect(ask).toContain("1 dossier n'a pas encore de décision");
     await h.say('!confirmer');
     expect(h.replies().at(-1)).toContain(
       'Résultats de tnl-2026 programmés pour le jeudi 3 décembre 2026 à 18:00',
@@ -146,7 +146,7 @@ describe('the clock', () => {
     h.clock.set('+86400000');
     await h.idle();
     expect(h.messenger.in(PUBLIC_ROOM)).toHaveLength(1);
-    expect(h.replies().at(-1)).toContain('3 remise(s) sur 3');
+    expect(h.replies().at(-1)).toContain('Remises : 3 sur 3');
     await h.say('!publier');
     expect(h.replies()).toEqual([expect.stringContaining('déjà publiés')]);
   });

@@ -114,7 +114,15 @@ describe('organisers commands', () => {
     expect(parsed('!publier 2026-12-03 18:00')).toEqual({ kind: 'publish', at: '2026-12-03 18:00' });
     expect(parsed('!Confirmer')).toEqual({ kind: 'confirm' });
     expect(parsed('!cancel')).toEqual({ kind: 'cancel' });
-    expect(parsed('!aide')).toEqual({ kind: 'help' });
+    expect(parsed('!aide')).toEqual({ kind: 'help', all: false });
+    expect(parsed('!aide tout')).toEqual({ kind: 'help', all: true });
+    expect(parsed('!help ALL')).toEqual({ kind: 'help', all: true });
+    expect(parsed('!exporter ods')).toEqual({ kind: 'export', format: 'ods' });
+    expect(parsed('!export tableur tnl-2026')).toEqual({
+      kind: 'export',
+      format: 'ods',
+      campaignId: 'tnl-2026',
+    });
     expect(parsed('!réessayer abc')).toEqual({ kind: 'retry', broadcastId: 'abc' });
     expect(parsed('!langue EN')).toEqual({ kind: 'language', language: 'en' });
     expect(parseCommand('!language')).toMatchObject({ ok: false, problem: { code: 'missingArgument' } });

@@ -156,9 +156,7 @@ describe('organisers console: campaigns', () => {
     await h.say('!campagne clore');
     expect(h.replies()[0]).toContain('irréversible');
     await h.say('!confirmer');
-    expect(h.replies()).toContain(
-      'Campagne tnl-2026 close. 1 brouillon(s) figé(s), 1 dossier(s) transmis au jury.',
-    );
+    expect(h.replies()).toContain('Campagne tnl-2026 close : 1 brouillon figé, 1 dossier transmis au jury.');
     const stored = await h.storage.campaigns.get('tnl-2026');
     expect(stored?.status).toBe('closed');
     expect(stored?.closesAt.getTime()).toBeLessThanOrEqual(h.clock.now().getTime());
@@ -195,11 +193,14 @@ describe('organisers console: campaigns', () => {
     expect(board).toMatch(/Déposés\s+█+░*\s1/);
     expect(board).toContain('Plouguerneau — Déposés — 7/7 réponses obligatoires (100 %)');
     expect(board).toContain('Brest — Brouillons — 2/6 réponses obligatoires (33 %)');
-    expect(board).toContain('Plouguerneau — 2/3 vote(s), quorum atteint');
+    expect(board).toContain('Plouguerneau — votes : 2/3, quorum atteint');
     expect(board).toContain('Brest : 2/6 réponses et la clôture approche');
     expect(board).toContain('Temps restant avant la clôture : 3 jours');
     const html =
       h.messenger.in(ORG_ROOM).find((s) => s.message.plain.startsWith('Tableau de bord'))?.message.html ?? '';
-    expect(html).toContain('<pre><code>');
+    // The chart is a list (Element numbers the lines of a code block); dates in French.
+    expect(html).not.toContain('<pre>');
+    expect(html).toContain('<li><strong>Brouillons</strong> <code>████████████████████</code> 2</li>');
+    expect(board).toContain('dernière activité 20 sept. 2026, 10:00');
   });
 });

@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { AUDIT_COLUMNS } from '../../../bot/exports/audit.ts';
 import { buildExport, type ExportOutcome } from '../../../bot/exports/build.ts';
-import { FIXED_COLUMNS } from '../../../bot/exports/candidacies.ts';
+import { METADATA_COLUMNS } from '../../../bot/exports/candidacies.ts';
 import { guardFormula } from '../../../bot/exports/csv.ts';
 import { RESULT_COLUMNS } from '../../../bot/exports/results.ts';
 import { candidaciesExportSchema, jsonSchemas, resultsExportSchema } from '../../../bot/exports/schemas.ts';
@@ -57,14 +57,14 @@ describe('exports', () => {
     expect(text).toContain('\r\n');
     const rows = csvRows(file?.data as Buffer);
     expect(Object.keys(rows[0] ?? {})).toEqual([
-      ...FIXED_COLUMNS,
+      ...METADATA_COLUMNS.map((c) => `candidacy.${c}`),
       ...QUESTIONNAIRE.questions.map((q) => q.id),
     ]);
     expect(rows).toHaveLength(2);
-    const row = rows.find((r) => r.candidacy_id === full.id) as Record<string, string>;
+    const row = rows.find((r) => r['candidacy.id'] === full.id) as Record<string, string>;
     expect(row).toMatchObject({
-      collectivity_name: 'Plouguerneau',
-      stage: 'submitted',
+      'candidacy.collectivity_name': 'Plouguerneau',
+      'candidacy.stage': 'submitted',
       name: 'Plouguerneau',
       kind: 'Commune',
       population: '6500',
@@ -73,13 +73,13 @@ describe('exports', () => {
       tools: 'LibreOffice\nFirefox',
       strategy: FULL_ANSWERS.strategy,
       comment: '',
-      required_answered: '7',
-      required_total: '7',
+      'candidacy.required_answered': '7',
+      'candidacy.required_total': '7',
     });
-    const other = rows.find((r) => r.candidacy_id === partial.id) as Record<string, string>;
+    const other = rows.find((r) => r['candidacy.id'] === partial.id) as Record<string, string>;
     expect(other.name).toBe(`'=HYPERLINK("x")`);
     expect(other.kind).toBe('Intercommunalité');
-    expect(other.required_answered).toBe('2');
+    expect(other['candidacy.required_answered']).toBe('2');
     // English labels on request.
     const [en] = files(
       await buildExport(h.storage, 'tnl-2026', 'csv', {
@@ -88,7 +88,7 @@ describe('exports', () => {
         loadQuestionnaire: () => QUESTIONNAIRE,
       }),
     );
-    expect(csvRows(en?.data as Buffer).find((r) => r.candidacy_id === full.id)?.uses_linux).toBe('Yes');
+    expect(csvRows(en?.data as Buffer).find((r) => r['candidacy.id'] === full.id)?.uses_linux).toBe('Yes');
   });
 
   it('JSON: matches its schema and keeps the exact values with the questionnaire structure', async () => {
@@ -223,7 +223,7 @@ describe('exports', () => {
     await h.say('!publier');
     await h.say('!confirmer');
     await h.say('!exporter résultats');
-    expect(h.replies().at(-1)).toContain('2 collectivité(s) labellisée(s)');
+    expect(h.replies().at(-1)).toContain('2 collectivités labellisées');
     const sent = h.messenger.files.map((f) => f.file);
     const csv = sent.find((f) => f.name === 'tnl-2026-results.csv');
     const json = sent.find((f) => f.name === 'tnl-2026-results.json');
@@ -244,7 +244,7 @@ describe('exports', () => {
     const h = await setUp();
     await addCandidacy(h, 'tnl-2026', { name: 'Brest' });
     await h.say('!export csv');
-    expect(h.replies()).toEqual(['Export CSV de tnl-2026 : 1 dossier(s).']);
+    expect(h.replies()).toEqual(['Export CSV de tnl-2026 : 1 dossier.']);
     expect(h.messenger.files.at(-1)?.file.mimetype).toBe('text/csv');
     await h.say('!exporter audit');
     expect(h.messenger.files.at(-1)?.file.name).toMatch(/tnl-2026-audit/);

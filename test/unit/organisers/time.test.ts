@@ -50,7 +50,8 @@ describe('zoned date-times', () => {
   it('gives the zone offset and a compact local form', () => {
     expect(zoneOffsetMs(new Date('2026-07-01T00:00:00Z'), PARIS)).toBe(2 * 3_600_000);
     expect(zoneOffsetMs(new Date('2026-01-01T00:00:00Z'), 'America/New_York')).toBe(-5 * 3_600_000);
-    expect(formatShort(new Date('2026-10-19T16:00:00Z'), PARIS)).toBe('2026-10-19 18:00');
+    expect(formatShort(new Date('2026-10-19T16:00:00Z'), PARIS, 'fr')).toBe('19 oct. 2026, 18:00');
+    expect(formatShort(new Date('2026-10-19T16:00:00Z'), PARIS, 'en')).toBe('19 Oct 2026, 18:00');
   });
 });
 
