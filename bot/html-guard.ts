@@ -1,45 +1,15 @@
 // Last line of defence before HTML leaves the bot: whatever a renderer produced, only
-// the tags and attributes the Matrix spec recommends for m.room.message survive.
+// the tags every client renders (a subset of what the Matrix spec recommends) survive.
 // Renderers escape user text themselves; this guard makes a renderer bug harmless.
 import sanitizeHtml from 'sanitize-html';
+import { CLIENT_TAGS } from './render/html.ts';
 
-/** The client-server spec's recommended tag set (minus img and font, which we never send). */
-export const ALLOWED_TAGS = [
-  'del',
-  'h3',
-  'h4',
-  'h5',
-  'h6',
-  'blockquote',
-  'p',
-  'a',
-  'ul',
-  'ol',
-  'sup',
-  'sub',
-  'li',
-  'b',
-  'i',
-  'u',
-  'strong',
-  'em',
-  's',
-  'code',
-  'hr',
-  'br',
-  'div',
-  'table',
-  'thead',
-  'tbody',
-  'tr',
-  'th',
-  'td',
-  'caption',
-  'pre',
-  'span',
-  'details',
-  'summary',
-] as const;
+/**
+ * The tags every client we know renders in a message (Element X drops the rest, see
+ * shared/CLIENTS.md): a narrower set than the spec's recommendation. Anything else a
+ * renderer produced by mistake is escaped, so it shows as text instead of vanishing.
+ */
+export const ALLOWED_TAGS = CLIENT_TAGS;
 
 const OPTIONS: sanitizeHtml.IOptions = {
   allowedTags: [...ALLOWED_TAGS],

@@ -267,7 +267,11 @@ export function dossierSections(
   const t = translator(options.lang, 'jury');
   return sectionViews(source, questionnaire, options.lang).map((s) => {
     const blocks: Block[] = [
-      { plain: sectionHeading(s).toUpperCase(), html: `<h4>${escapeHtml(sectionHeading(s))}</h4>` },
+      // A bold line, not <h4>: Element X keeps only a few tags in messages (shared/CLIENTS.md).
+      {
+        plain: sectionHeading(s).toUpperCase(),
+        html: `<p><strong>${escapeHtml(sectionHeading(s))}</strong></p>`,
+      },
     ];
     for (const item of s.items) {
       const label = `${item.q.number}. ${item.text}`;
@@ -346,7 +350,7 @@ export function dossierHtmlDocument(
     .map(([label, value]) => `<tr><th>${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`)
     .join('');
   const sections = dossierSections(source, questionnaire, options)
-    .map((b) => `<section>${b.html.replace(/<h4>/, '<h2>').replace(/<\/h4>/, '</h2>')}</section>`)
+    .map((b) => `<section>${b.html.replace(/^<p><strong>(.*?)<\/strong><\/p>/, '<h2>$1</h2>')}</section>`)
     .join('\n');
   return [
     '<!DOCTYPE html>',
@@ -427,7 +431,7 @@ export function dossierChanges(
         { value: `<${tag}>${escapeHtml(value).replace(/\n/g, '<br>')}</${tag}>` },
       );
     html.push(
-      `<li><b>${escapeHtml(label)}</b><br>${htmlFact('dossier.before', before, 'del')}<br>${htmlFact('dossier.after', after, 'span')}</li>`,
+      `<li><b>${escapeHtml(label)}</b><br>${htmlFact('dossier.before', before, 'del')}<br>${htmlFact('dossier.after', after, 'em')}</li>`,
     );
   }
   return { plain: plain.join('\n'), html: `<ul>${html.join('')}</ul>` };

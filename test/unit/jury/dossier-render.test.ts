@@ -141,7 +141,7 @@ describe('dossier rendering', () => {
       '   before: Yes',
       '   now: (answer cleared)',
     ]);
-    expect(block.html).toContain('now: <span>New &lt;b&gt;plan&lt;/b&gt;</span>');
+    expect(block.html).toContain('now: <em>New &lt;b&gt;plan&lt;/b&gt;</em>');
     expect(block.html).toContain('before: <del>170,000</del>');
   });
 });

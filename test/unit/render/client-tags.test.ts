@@ -12,6 +12,7 @@ import { palmares } from '../../../flows/campaign/results.ts';
 import { readLocaleFiles, supportedLanguages } from '../../../locales/i18n.ts';
 import { fixture } from '../flows/fixture.ts';
 import { EVIL, SAMPLES } from './candidacy-samples.ts';
+import { juryMessages } from './jury-samples.ts';
 
 interface Renderer {
   name: string;
@@ -172,6 +173,7 @@ const RENDERERS: Renderer[] = [
       ...everySentence(lang),
     ],
   },
+  { name: 'jury (jury room, threads, ballot rooms, dossiers)', messages: juryMessages },
 ];
 
 const ALLOWED = new Set<string>(CLIENT_TAGS);
