@@ -59,7 +59,6 @@ async function main(): Promise<void> {
       clock,
       metrics: createMetrics(),
       rooms: { jury: JURY_ROOM, organisers: '!org:bench', lobby: null, announcements: null },
-      services: {},
       storage,
     };
     const campaign = await storage.campaigns.create({

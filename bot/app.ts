@@ -128,7 +128,7 @@ export async function startBot(
   const rooms = await ensureManagedRooms(config, storage, messenger, logger);
   const directory = new StoredRoomDirectory(storage);
 
-  const context: BotContext = { config, logger, messenger, clock, metrics, rooms, services: {}, storage };
+  const context: BotContext = { config, logger, messenger, clock, metrics, rooms, storage };
   const handlers = createHandlers(context, directory);
   routing.router = new Router({
     botUserId: userId,

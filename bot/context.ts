@@ -4,9 +4,9 @@
 // Cross-room work (a submitted dossier reaching the jury, a juror's question reaching
 // a candidacy room, a decision being published) must survive a crash between the
 // save and the send. So it is driven by stored state, never by an in-memory event
-// alone: the service methods below look at what is stored and do what is missing,
-// idempotently (stable idempotency keys on every send). They are called right after
-// the change that needs them and again at start-up (`reconcile`).
+// alone: the ports below look at what is stored and do what is missing, idempotently
+// (stable idempotency keys on every send). They are called right after the change that
+// needs them and again at start-up (`reconcile`).
 import type { Logger } from '../config/logging.ts';
 import type { Config } from '../config/schema.ts';
 import type { Candidacy } from '../storage/candidacies.ts';
@@ -22,35 +22,28 @@ export interface ManagedRooms {
   announcements: string | null;
 }
 
-/** Services one part of the bot offers the others. Each is optional until it exists. */
-export interface BotServices {
-  jury?: import('./jury/index.ts').JuryPort;
-  candidacy?: {
-    /** Sends a message to a candidacy's room in that room's language (`key`: idempotency key). */
-    notify(
-      candidacyId: string,
-      render: (lang: string) => { plain: string; html: string },
-      key: string,
-    ): Promise<void>;
-    /** Sends the replies saved with the candidacy's last change (idempotent). */
-    sendStoredOutbox(candidacy: Candidacy): Promise<void>;
-    /**
-     * Runs a system event through the candidacy's conversation (the campaign closed, the jury
-     * decided) so its snapshot and status change together, once per `key`. Sends no message:
-     * the caller tells the room. Returns the candidacy as stored afterwards.
-     */
-    applySystemEvent?(
-      candidacyId: string,
-      event: { type: 'close' } | { type: 'decide'; level: string },
-      key: string,
-      by: string,
-    ): Promise<Candidacy | null>;
-  };
-  organisers?: {
-    /** Catches up deadlines, reminders and broadcasts after a restart or a clock jump. */
-    reconcile(): Promise<void>;
-  };
+/**
+ * What the candidacy side offers the others (the organisers run system events through a
+ * conversation; a new candidacy room gets its opening replies). Given to constructors,
+ * so who depends on whom is visible where things are built (bot/handlers.ts).
+ */
+export interface CandidacyPort {
+  /** Sends the replies saved with the candidacy's last change (idempotent). */
+  sendStoredOutbox(candidacy: Candidacy): Promise<void>;
+  /**
+   * Runs a system event through the candidacy's conversation (the campaign closed, the jury
+   * decided) so its snapshot and status change together, once per `key`. Sends no message:
+   * the caller tells the room. Returns the candidacy as stored afterwards.
+   */
+  applySystemEvent(
+    candidacyId: string,
+    event: { type: 'close' } | { type: 'decide'; level: string },
+    key: string,
+    by: string,
+  ): Promise<Candidacy | null>;
 }
+
+export type { JuryPort } from './jury/index.ts';
 
 export interface BotContext {
   config: Config;
@@ -60,5 +53,4 @@ export interface BotContext {
   clock: Clock;
   metrics: Metrics;
   rooms: ManagedRooms;
-  services: BotServices;
 }

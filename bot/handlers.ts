@@ -1,4 +1,6 @@
-// Builds the handler of each kind of room and the services they offer each other.
+// Builds the handler of each kind of room, in dependency order: each side is given the
+// ports of the sides it calls (the jury needs nobody; the candidacy side calls the jury;
+// the lobby and the organisers call the candidacy side and the jury). No cycle.
 import { CandidacyCatalog } from './candidacy/catalog.ts';
 import { CandidacyHandler } from './candidacy/handler.ts';
 import { CandidacyStarter } from './candidacy/start.ts';
@@ -20,20 +22,21 @@ export interface Handlers {
 
 export function createHandlers(ctx: BotContext, directory: StoredRoomDirectory): Handlers {
   const catalog = new CandidacyCatalog(ctx.storage);
-  const candidacy = new CandidacyHandler(ctx, catalog);
-  const starter = new CandidacyStarter(ctx, catalog, directory);
   const jury = new JuryService(ctx, catalog);
-  const organisers = createOrganisers(ctx, {
-    onCampaignChanged: () => {
-      catalog.campaignChanged();
-      jury.campaignChanged();
+  const candidacy = new CandidacyHandler(ctx, catalog, jury);
+  const starter = new CandidacyStarter(ctx, catalog, directory, candidacy);
+  const organisers = createOrganisers(
+    ctx,
+    { candidacy, jury },
+    {
+      onCampaignChanged: () => {
+        catalog.campaignChanged();
+        jury.campaignChanged();
+      },
     },
-  });
+  );
   // Reminders to jurors before the jury deadline: stored dates, re-checked periodically.
   const stopJuryScheduler = jury.startScheduler();
-  ctx.services.candidacy = candidacy;
-  ctx.services.jury = jury;
-  ctx.services.organisers = organisers.service;
   // An organiser's change to a campaign (deadline extended, closed) must be seen at once.
   ctx.clock.onJump(() => catalog.campaignChanged());
   return {
@@ -48,7 +51,7 @@ export function createHandlers(ctx: BotContext, directory: StoredRoomDirectory):
     invites: starter,
     catalog,
     async reconcile() {
-      await ctx.services.organisers?.reconcile();
+      await organisers.service.reconcile();
       // Dossiers, questions, replies and decisions left unsent, and due juror reminders.
       await jury.reconcile();
     },

@@ -22,7 +22,7 @@ import { translator } from '../../locales/i18n.ts';
 import { renderReplies } from '../render/candidacy.ts';
 import { escapeHtml } from '../html-guard.ts';
 import { eventLogger, type Logger } from '../../config/logging.ts';
-import type { BotContext } from '../context.ts';
+import type { BotContext, JuryPort } from '../context.ts';
 import type { OutgoingMessage, RawEvent, RoomHandler, RoutedEvent } from '../types.ts';
 import { parseRoomEvent } from './parse-event.ts';
 import { QuickReplies } from './quick-replies.ts';
@@ -74,14 +74,17 @@ function collectiviteFrom(
 export class CandidacyHandler implements RoomHandler {
   private readonly ctx: BotContext;
   private readonly catalog: CandidacyCatalog;
+  /** The jury: dossiers to hand over, candidates' replies to its questions. */
+  private readonly jury: JuryPort;
   /** Polls and reactions offered with questions (memory that need not survive a restart). */
   private readonly quick = new QuickReplies();
   /** Per room, the pending "typing…" of the event being handled: cancelled once a reply goes out. */
   private readonly typingSoon = new Map<string, ReturnType<typeof setTimeout>>();
 
-  constructor(ctx: BotContext, catalog: CandidacyCatalog) {
+  constructor(ctx: BotContext, catalog: CandidacyCatalog, jury: JuryPort) {
     this.ctx = ctx;
     this.catalog = catalog;
+    this.jury = jury;
   }
 
   async handle(routed: RoutedEvent): Promise<void> {
@@ -169,12 +172,7 @@ export class CandidacyHandler implements RoomHandler {
 
     if (parsed.kind === 'text' && (await this.isReplyToJury(candidacy, parsed.text))) {
       // The rebuttal step: while a juror's question waits, plain text is the candidate's reply.
-      await this.ctx.services.jury?.relayCandidateReply(
-        candidacy.id,
-        event.sender,
-        parsed.text,
-        event.event_id,
-      );
+      await this.jury.relayCandidateReply(candidacy.id, event.sender, parsed.text, event.event_id);
       return;
     }
 
@@ -362,7 +360,7 @@ export class CandidacyHandler implements RoomHandler {
     // Made final early: the jury may vote on it now.
     const finalNow = candidacy.status === 'under_review' && before.status === 'submitted';
     if (submittedNow || finalNow || (answered && candidacy.status === 'submitted')) {
-      await this.ctx.services.jury?.syncDossiers(candidacy.id);
+      await this.jury.syncDossiers(candidacy.id);
     }
   }
 
@@ -486,7 +484,7 @@ export class CandidacyHandler implements RoomHandler {
   private async isReplyToJury(candidacy: Candidacy, text: string): Promise<boolean> {
     if (candidacy.status === 'draft' || candidacy.status === 'withdrawn' || text.trim().startsWith('!'))
       return false;
-    return (await this.ctx.services.jury?.hasWaitingQuestion?.(candidacy.id)) ?? false;
+    return this.jury.hasWaitingQuestion(candidacy.id);
   }
 
   /** Sends the replies saved with the candidacy's last change (idempotent). */

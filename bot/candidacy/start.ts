@@ -18,7 +18,7 @@ import { isSupportedLanguage, translator } from '../../locales/i18n.ts';
 import type { Campaign } from '../../storage/campaigns.ts';
 import type { Candidacy } from '../../storage/candidacies.ts';
 import { escapeHtml } from '../html-guard.ts';
-import type { BotContext } from '../context.ts';
+import type { BotContext, CandidacyPort } from '../context.ts';
 import type { StoredRoomDirectory } from '../rooms.ts';
 import type { InviteHandler } from '../router.ts';
 import type { OutgoingMessage, RawEvent, RoomHandler, RoutedEvent } from '../types.ts';
@@ -44,12 +44,20 @@ type Trigger = {
 export class CandidacyStarter implements InviteHandler, RoomHandler {
   private readonly ctx: BotContext;
   private readonly catalog: CandidacyCatalog;
+  /** The candidacy room's side: a new room gets the opening replies saved with it. */
+  private readonly candidacy: CandidacyPort;
   private readonly directory: StoredRoomDirectory;
   private readonly whereabouts: Whereabouts;
 
-  constructor(ctx: BotContext, catalog: CandidacyCatalog, directory: StoredRoomDirectory) {
+  constructor(
+    ctx: BotContext,
+    catalog: CandidacyCatalog,
+    directory: StoredRoomDirectory,
+    candidacy: CandidacyPort,
+  ) {
     this.ctx = ctx;
     this.catalog = catalog;
+    this.candidacy = candidacy;
     this.directory = directory;
     this.whereabouts = new Whereabouts(ctx, catalog);
   }
@@ -271,8 +279,7 @@ export class CandidacyStarter implements InviteHandler, RoomHandler {
       { candidacyId: candidacy.id, roomId, person, renewal: Boolean(lastYear) },
       'candidacy room opened',
     );
-    const handler = this.ctx.services.candidacy;
-    if (handler) await handler.sendStoredOutbox(saved);
+    await this.candidacy.sendStoredOutbox(saved);
   }
 }
 

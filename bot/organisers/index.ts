@@ -1,21 +1,21 @@
 // The organisers' part of the bot, ready to wire: the organisers' room handler and the
 // `organisers` service (reconcile at start-up and on clock jumps).
 //
-//   const organisers = createOrganisers(ctx);
-//   ctx.services.organisers = organisers.service;
-//   handlers.organisers = organisers.handler;
+//   const organisers = createOrganisers(ctx, { candidacy, jury });
+//   handlers.organisers = organisers.handler;   organisers.service.reconcile() at start-up
 //   ... on shutdown: organisers.stop();
-import type { BotContext, BotServices } from '../context.ts';
+import type { BotContext } from '../context.ts';
 import type { RoomHandler } from '../types.ts';
 import { OrganisersHandler } from './handler.ts';
-import { OrganiserService, type OrganiserServiceOptions } from './service.ts';
+import { type OrganiserPorts, OrganiserService, type OrganiserServiceOptions } from './service.ts';
 
 export { OrganiserService } from './service.ts';
 export { OrganisersHandler } from './handler.ts';
 
 export interface Organisers {
   handler: RoomHandler;
-  service: NonNullable<BotServices['organisers']>;
+  /** Catches up deadlines, reminders and broadcasts after a restart or a clock jump. */
+  service: { reconcile(): Promise<void> };
   /** The service itself (tests, command-line tools). */
   organiserService: OrganiserService;
   /** Stops the periodic deadline checks. */
@@ -33,9 +33,13 @@ function testPacing(): OrganiserServiceOptions['broadcast'] {
   return { concurrency: 1, pauseMs: pause };
 }
 
-export function createOrganisers(ctx: BotContext, options: OrganiserServiceOptions = {}): Organisers {
+export function createOrganisers(
+  ctx: BotContext,
+  ports: OrganiserPorts,
+  options: OrganiserServiceOptions = {},
+): Organisers {
   const pacing = options.broadcast ?? testPacing();
-  const service = new OrganiserService(ctx, { ...options, ...(pacing ? { broadcast: pacing } : {}) });
+  const service = new OrganiserService(ctx, ports, { ...options, ...(pacing ? { broadcast: pacing } : {}) });
   return {
     handler: new OrganisersHandler(ctx, service),
     service: { reconcile: () => service.reconcile() },

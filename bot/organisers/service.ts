@@ -20,7 +20,7 @@ import { formatDuration } from '../../flows/campaign/time.ts';
 import { type Questionnaire, resolveQuestionnaire } from '../../flows/questionnaire.ts';
 import { isValidTimeZone } from '../../config/schema.ts';
 import type { Broadcast, Candidacy, Delivery } from '../../storage/index.ts';
-import type { BotContext } from '../context.ts';
+import type { BotContext, CandidacyPort, JuryPort } from '../context.ts';
 import { sentence } from '../render/organisers.ts';
 import { Broadcaster } from './broadcaster.ts';
 import { renderDelivery } from './deliveries.ts';
@@ -31,6 +31,14 @@ import { OrganiserStore, stageOf } from './store.ts';
 /** Who the clock acts as in audit trails. */
 export const CLOCK_ACTOR = 'system:clock';
 export const CONFIG_ACTOR = 'config';
+
+/** The other sides the organisers act through (bot/handlers.ts builds them first). */
+export interface OrganiserPorts {
+  /** Closing: submitted dossiers go under review through their conversations. */
+  candidacy: CandidacyPort;
+  /** Closing: the jury finishes its posts and announces that voting is open. */
+  jury: Pick<JuryPort, 'syncDossiers'>;
+}
 
 export interface OrganiserServiceOptions {
   /** How often the stored deadlines are checked (they are also checked on every clock jump). */
@@ -51,6 +59,7 @@ export interface PlannedBroadcast {
 
 export class OrganiserService {
   readonly ctx: BotContext;
+  readonly #ports: OrganiserPorts;
   readonly store: OrganiserStore;
   readonly broadcaster: Broadcaster;
   readonly scheduler: Scheduler;
@@ -61,8 +70,9 @@ export class OrganiserService {
   readonly #repaired = new Set<string>();
   #seeded = false;
 
-  constructor(ctx: BotContext, options: OrganiserServiceOptions = {}) {
+  constructor(ctx: BotContext, ports: OrganiserPorts, options: OrganiserServiceOptions = {}) {
     this.ctx = ctx;
+    this.#ports = ports;
     this.#onCampaignChanged = options.onCampaignChanged ?? (() => {});
     this.store = new OrganiserStore(ctx.storage, () => this.#onCampaignChanged());
     this.#loadQuestionnaire = options.loadQuestionnaire ?? resolveQuestionnaire;
@@ -305,15 +315,15 @@ export class OrganiserService {
     });
     // Through each conversation, so its snapshot and its status change together (drafts are
     // frozen, submitted dossiers go under review); once per campaign closing.
-    const candidacyService = this.ctx.services.candidacy;
     for (const c of [...what.review, ...what.freeze]) {
-      const closed = await candidacyService?.applySystemEvent?.(
+      const closed = await this.#ports.candidacy.applySystemEvent(
         c.id,
         { type: 'close' },
         `close:${campaignId}`,
         by,
       );
-      if (closed === undefined && what.review.includes(c)) {
+      // A candidacy without a conversation (imported, or from an older release) moves by itself.
+      if (what.review.includes(c) && (!closed || closed.status === 'submitted')) {
         await this.ctx.storage.candidacies.updateWithRetry(c.id, (current) =>
           current.status === 'submitted' ? { by, at: now, status: 'under_review' } : null,
         );
@@ -327,7 +337,7 @@ export class OrganiserService {
       'campaign closing carried out',
     );
     try {
-      await this.ctx.services.jury?.syncDossiers();
+      await this.#ports.jury.syncDossiers();
     } catch (error) {
       this.ctx.logger.error(
         { err: error, campaignId },
@@ -352,7 +362,7 @@ export class OrganiserService {
     const candidacyRooms = rooms.length;
     // Each decided candidacy's conversation learns its level (status "decided"), once.
     for (const decision of await this.ctx.storage.jury.listDecisions(campaignId)) {
-      await this.ctx.services.candidacy?.applySystemEvent?.(
+      await this.#ports.candidacy.applySystemEvent(
         decision.candidacyId,
         { type: 'decide', level: decision.level },
         `decide:${decision.candidacyId}:${decision.version}`,

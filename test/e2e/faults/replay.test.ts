@@ -73,7 +73,6 @@ async function memoryBot(): Promise<MemoryBot> {
     clock,
     metrics: createMetrics(),
     rooms: { jury: '!jury:test', organisers: '!organisers:test', lobby: '!lobby:test', announcements: null },
-    services: {},
   };
   const handlers = createHandlers(ctx, directory);
   const router = new Router({

@@ -6,7 +6,7 @@ import { CandidacyCatalog } from '../../../bot/candidacy/catalog.ts';
 import { CandidacyHandler } from '../../../bot/candidacy/handler.ts';
 import { CandidacyStarter } from '../../../bot/candidacy/start.ts';
 import { ManualClock } from '../../../bot/clock.ts';
-import type { BotContext } from '../../../bot/context.ts';
+import type { BotContext, JuryPort } from '../../../bot/context.ts';
 import { createMetrics } from '../../../bot/health.ts';
 import { StoredRoomDirectory } from '../../../bot/rooms.ts';
 import type { RawEvent } from '../../../bot/types.ts';
@@ -15,6 +15,13 @@ import { createMemoryStorage, type MemoryStorage } from '../../../storage/storag
 import { loadQuestionnaireById } from '../../../flows/questionnaire.ts';
 import { validAnswer } from '../../e2e/candidate.ts';
 import { RecordingMessenger } from '../../doubles/recording-messenger.ts';
+
+/** The jury, absent here: nothing to hand over. */
+const noJury: JuryPort = {
+  syncDossiers: async () => {},
+  relayCandidateReply: async () => {},
+  hasWaitingQuestion: async () => false,
+};
 
 const LEAD = '@lead:test';
 let counter = 0;
@@ -51,7 +58,6 @@ async function setup(): Promise<Setup> {
     clock,
     metrics: createMetrics(),
     rooms: { jury: '!jury:test', organisers: '!org:test', lobby: null, announcements: null },
-    services: {},
   };
   await storage.campaigns.create({
     year: 2026,
@@ -64,9 +70,8 @@ async function setup(): Promise<Setup> {
     by: '@org:test',
   });
   const catalog = new CandidacyCatalog(storage);
-  const handler = new CandidacyHandler(ctx, catalog);
-  ctx.services.candidacy = handler;
-  const starter = new CandidacyStarter(ctx, catalog, new StoredRoomDirectory(storage));
+  const handler = new CandidacyHandler(ctx, catalog, noJury);
+  const starter = new CandidacyStarter(ctx, catalog, new StoredRoomDirectory(storage), handler);
   await starter.startFor(LEAD, '$start', '!dm:test', true);
   const [candidacy] = await storage.candidacies.listByMember(LEAD);
   if (!candidacy?.roomId) throw new Error('no candidacy room');
@@ -246,6 +251,7 @@ describe('candidacy handler', () => {
     const fresh = new CandidacyHandler(
       (s.handler as unknown as { ctx: BotContext }).ctx,
       new CandidacyCatalog(s.storage),
+      noJury,
     );
     await fresh.handle({ roomId: s.roomId, kind: 'candidacy', event: text(LEAD, '!help') });
     expect(s.messenger.last(s.roomId).message.plain).toContain('Commands you can use');

@@ -6,13 +6,20 @@ import { CandidacyCatalog } from '../../../bot/candidacy/catalog.ts';
 import { CandidacyHandler } from '../../../bot/candidacy/handler.ts';
 import { CandidacyStarter } from '../../../bot/candidacy/start.ts';
 import { ManualClock } from '../../../bot/clock.ts';
-import type { BotContext } from '../../../bot/context.ts';
+import type { BotContext, JuryPort } from '../../../bot/context.ts';
 import { createMetrics } from '../../../bot/health.ts';
 import { StoredRoomDirectory } from '../../../bot/rooms.ts';
 import type { RawEvent } from '../../../bot/types.ts';
 import { configSchema } from '../../../config/schema.ts';
 import { createMemoryStorage, type MemoryStorage } from '../../../storage/storage.ts';
 import { RecordingMessenger } from '../../doubles/recording-messenger.ts';
+
+/** The jury, absent here: nothing to hand over. */
+const noJury: JuryPort = {
+  syncDossiers: async () => {},
+  relayCandidateReply: async () => {},
+  hasWaitingQuestion: async () => false,
+};
 
 const CAM = '@cam:test';
 const DM = '!dm:test';
@@ -47,7 +54,6 @@ beforeEach(async () => {
     clock,
     metrics: createMetrics(),
     rooms: { jury: '!jury:test', organisers: '!org:test', lobby: LOBBY, announcements: null },
-    services: {},
   };
   await storage.campaigns.create({
     year: 2026,
@@ -60,8 +66,12 @@ beforeEach(async () => {
     by: '@org:test',
   });
   const catalog = new CandidacyCatalog(storage);
-  ctx.services.candidacy = new CandidacyHandler(ctx, catalog);
-  starter = new CandidacyStarter(ctx, catalog, new StoredRoomDirectory(storage));
+  starter = new CandidacyStarter(
+    ctx,
+    catalog,
+    new StoredRoomDirectory(storage),
+    new CandidacyHandler(ctx, catalog, noJury),
+  );
   await starter.startFor(CAM, '$hello', DM, true);
 });
 

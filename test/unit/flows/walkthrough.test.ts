@@ -8,8 +8,9 @@ import { commandName } from '../../../flows/commands.ts';
 import { loadQuestionnaireById, type Question, type Questionnaire } from '../../../flows/questionnaire.ts';
 import { missingKeys, renderReplies } from '../../../bot/render/candidacy.ts';
 import { Driver } from './fixture.ts';
+import { CLIENT_TAGS } from '../../../bot/render/html.ts';
 
-const ALLOWED_TAGS = new Set(['p', 'br', 'strong', 'em', 'code', 'ul', 'ol', 'li', 'h3', 'h4', 'a', 'pre']);
+const ALLOWED_TAGS = new Set<string>(CLIENT_TAGS);
 const PASSES = 8;
 
 /** Messages that answer `q` in `lang` for pass `k` (a list takes several messages). */

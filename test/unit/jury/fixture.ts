@@ -71,7 +71,6 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     clock,
     metrics: createMetrics(),
     rooms: { jury: JURY_ROOM, organisers: ORGANISERS_ROOM, lobby: null, announcements: null },
-    services: {},
     storage,
   };
   await storage.botState.registerRoom(JURY_ROOM, { kind: 'jury' });
@@ -93,7 +92,6 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     by: ORGANISER,
   });
   const service = new JuryService(ctx, new CandidacyCatalog(storage));
-  ctx.services.jury = service;
   let eventCounter = 0;
 
   const harness: Harness = {

@@ -130,20 +130,20 @@ export function createHarness(options: HarnessOptions = {}): Harness {
       lobby: null,
       announcements: options.announcements === undefined ? PUBLIC_ROOM : options.announcements,
     },
-    services: {
-      jury: {
-        async syncDossiers() {
-          synced.push('sync');
-        },
-        async relayCandidateReply() {},
-        async hasWaitingQuestion() {
-          return false;
-        },
+  };
+  const ports = {
+    jury: {
+      async syncDossiers() {
+        synced.push('sync');
       },
     },
+    // The candidacies here have no conversation: closing moves their status by itself.
+    candidacy: { sendStoredOutbox: async () => {}, applySystemEvent: async () => null },
   };
-  const organisers = createOrganisers(ctx, { loadQuestionnaire: () => QUESTIONNAIRE, intervalMs: 3_600_000 });
-  ctx.services.organisers = organisers.service;
+  const organisers = createOrganisers(ctx, ports, {
+    loadQuestionnaire: () => QUESTIONNAIRE,
+    intervalMs: 3_600_000,
+  });
   let seen = messenger.in(ORG_ROOM).length;
   const harness: Harness = {
     storage,
