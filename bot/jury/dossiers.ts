@@ -3,7 +3,7 @@
 // dossier's storage. A change is one conditional write of the whole record, with the
 // Matrix event id that caused it; under the per-dossier lock, a conflict with another
 // process is retried on a fresh read.
-import type { DossierSnapshot } from '../../flows/jury/decide.ts';
+import type { DossierSnapshot } from '../../flows/jury/snapshot.ts';
 import { applyChange, type JuryChange, type JuryRecord } from '../../flows/jury/record.ts';
 import { DEFAULT_SCALE, type LevelScale } from '../../flows/jury/scale.ts';
 import { type Questionnaire, resolveQuestionnaire } from '../../flows/questionnaire.ts';

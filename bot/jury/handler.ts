@@ -4,14 +4,9 @@
 // (a question to relay, a decision to post in the thread). Redelivered events find
 // their id in the record and re-send the stored replies (same transaction ids).
 import { parseJuryCommand, type JuryCommand } from '../../flows/jury/commands.ts';
-import {
-  decideCommand,
-  type DossierSnapshot,
-  type JuryReply,
-  type JurySettings,
-  type RoomReaders,
-  juryReplySchema,
-} from '../../flows/jury/decide.ts';
+import { decideCommand } from '../../flows/jury/decide.ts';
+import { type JuryReply, juryReplySchema } from '../../flows/jury/replies.ts';
+import type { DossierSnapshot, JurySettings, RoomReaders } from '../../flows/jury/snapshot.ts';
 import { ballotOverview, ranking, withoutOwnLevels } from '../../flows/jury/overview.ts';
 import { hasApplied } from '../../flows/jury/record.ts';
 import { isMember, rolesOf } from '../../flows/jury/rules.ts';

@@ -2,7 +2,7 @@
 // the poster that hands dossiers to the jury and relays questions and replies, the
 // reminders, and the service the candidacy side and the organisers call.
 import { LRUCache } from 'lru-cache';
-import type { JurySettings } from '../../flows/jury/decide.ts';
+import type { JurySettings } from '../../flows/jury/snapshot.ts';
 import { ballotOverview } from '../../flows/jury/overview.ts';
 import { matchReply, waitingQuestions } from '../../flows/jury/questions.ts';
 import { jurorsOf, type Roster } from '../../flows/jury/rules.ts';

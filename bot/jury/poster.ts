@@ -6,7 +6,7 @@
 // so a crash between the two repeats the send harmlessly and `sync` (run after every
 // change and at start-up) finishes exactly what is missing.
 import { answerChanges } from '../../flows/jury/changes.ts';
-import { phaseOfDossier, secrecyFacts, statusOf } from '../../flows/jury/decide.ts';
+import { phaseOfDossier, secrecyFacts, statusOf } from '../../flows/jury/snapshot.ts';
 import { mayShow } from '../../flows/jury/secrecy.ts';
 import type { JuryChange, JuryRecord } from '../../flows/jury/record.ts';
 import { jurorsOf, type JuryPolicy, type Roster } from '../../flows/jury/rules.ts';

@@ -2,7 +2,7 @@
 // at most once per stable key (recorded in jury_reminders), and the scheduler that
 // checks the stored deadlines never runs two checks at once.
 import { ballotOverview, ballotsAwaited, dueReminder } from '../../flows/jury/overview.ts';
-import type { JurySettings } from '../../flows/jury/decide.ts';
+import type { JurySettings } from '../../flows/jury/snapshot.ts';
 import { jurorsOf } from '../../flows/jury/rules.ts';
 import type { Campaign, Storage } from '../../storage/index.ts';
 import type { Clock } from '../clock.ts';

@@ -1,8 +1,8 @@
 // Turns the flows' reply intents into messages, from the dossier as stored after the
 // change. Levels travel as positions on the scale and dates as ISO strings: here they
 // become labels and dates in the reader's language and the campaign's time zone.
-import type { JuryMessage } from '../../flows/jury/decide.ts';
-import { statusOf } from '../../flows/jury/decide.ts';
+import type { JuryMessage } from '../../flows/jury/replies.ts';
+import { statusOf } from '../../flows/jury/snapshot.ts';
 import type { JuryPolicy, Roster } from '../../flows/jury/rules.ts';
 import { levelIndex, levelLabel } from '../../flows/jury/scale.ts';
 import { formatDateTime } from '../render/dossier.ts';

@@ -5,7 +5,7 @@ import type { DashboardData } from '../../flows/campaign/dashboard.ts';
 import { computeDashboard } from '../../flows/campaign/dashboard.ts';
 import type { Campaign } from '../../flows/campaign/model.ts';
 import { answersView, requiredProgress } from '../../flows/campaign/progress.ts';
-import { statusOf } from '../../flows/jury/decide.ts';
+import { statusOf } from '../../flows/jury/snapshot.ts';
 import type { OrganiserService } from './service.ts';
 import { candidacyName, stageOf } from './store.ts';
 

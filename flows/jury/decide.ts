@@ -4,79 +4,27 @@
 // writes the change in one conditional update with the Matrix event id, then renders
 // and sends the replies.
 //
-//   const outcome = decideCommand({ command, actor, place, inThread, dossier, jury });
+//   const outcome = decideCommand({ command, actor, place, dossier, jury, readers });
 //   if (outcome.change) record = applyChange(record, outcome.change, { at, eventId });
 //
 // What a person may see is asked of secrecy.ts, never decided here by hand.
-import { z } from 'zod';
 import type { DraftFields, JuryCommand } from './commands.ts';
-import { phaseOf, type Phase } from './phase.ts';
+import type { Phase } from './phase.ts';
 import { ballotOf, type JuryChange, type JuryRecord } from './record.ts';
-import {
-  checkContribution,
-  correct,
-  decide,
-  type JuryPolicy,
-  type JuryStatus,
-  juryStatus,
-  type Roster,
-  type Ballot,
-} from './rules.ts';
-import { type LevelScale, levelIndex } from './scale.ts';
+import type { Destination, JuryMessage, JuryReply } from './replies.ts';
+import { checkContribution, correct, decide, type JuryStatus } from './rules.ts';
+import { levelIndex } from './scale.ts';
 import { type JuryPlace, maySee, mayShow, type Reader, type SecrecyFacts } from './secrecy.ts';
-
-/** A dossier as a command sees it: the jury record and the few candidacy and campaign facts it needs. */
-export interface DossierSnapshot {
-  readonly record: JuryRecord;
-  readonly name: string;
-  readonly candidacyStatus: string;
-  readonly closesAt: Date;
-  readonly openVotes: boolean;
-  readonly scale: LevelScale;
-}
-
-export interface JurySettings {
-  readonly roster: Roster;
-  readonly policy: JuryPolicy;
-  readonly now: Date;
-}
-
-/**
- * Who actually reads each room a command's replies may go to (its members, bot
- * excluded, with their roles): a piece of jury information goes to a room only when
- * every one of them may see it, so someone let in by mistake closes that room to it.
- */
-export interface RoomReaders {
-  /** The room the command was typed in. */
-  readonly here: readonly Reader[];
-  /** The shared jury room (dossier threads included). */
-  readonly jury: readonly Reader[];
-  /** The actor's own ballot room (empty when they have none). */
-  readonly ownBallot: readonly Reader[];
-  readonly organisers: readonly Reader[];
-}
-
-/** Where a reply goes: where the command was typed, the dossier's thread, the actor's ballot room, the organisers' room. */
-export type Destination = 'here' | 'thread' | 'ownBallot' | 'organisers';
+import {
+  type DossierSnapshot,
+  type JurySettings,
+  phaseOfDossier,
+  type RoomReaders,
+  secrecyFacts,
+  statusOf,
+} from './snapshot.ts';
 
 type Params = Record<string, string | number>;
-
-/** A message to render (bot/render/jury.ts), from the dossier as stored after the change. */
-export type JuryMessage =
-  | { readonly kind: 'say'; readonly key: string; readonly params: Params }
-  | { readonly kind: 'voteRecorded'; readonly level: number | null; readonly before: number | null }
-  | { readonly kind: 'tally'; readonly complete: boolean; readonly ballots: boolean }
-  | { readonly kind: 'notes' }
-  /** `proposed`: whether the room's readers may see the level the jury proposed. */
-  | { readonly kind: 'decision'; readonly proposed: boolean }
-  | { readonly kind: 'help' };
-
-export interface JuryReply {
-  readonly to: Destination;
-  readonly message: JuryMessage;
-  /** Unique among one command's replies: part of the send's idempotency key. */
-  readonly key: string;
-}
 
 export interface Outcome {
   readonly change: JuryChange | null;
@@ -90,45 +38,6 @@ export interface CommandInput {
   readonly dossier: DossierSnapshot;
   readonly jury: JurySettings;
   readonly readers: RoomReaders;
-}
-
-/** The jury's status of a dossier: eligible jurors, ballots, quorum, the majority judgment. */
-export function statusOf(
-  record: JuryRecord,
-  scale: LevelScale,
-  roster: Roster,
-  policy: JuryPolicy,
-): JuryStatus {
-  const ballots = new Map<string, Ballot>();
-  const recused = new Set<string>();
-  for (const b of record.ballots) {
-    if (b.status === 'recused') recused.add(b.juror);
-    else if (b.status === 'abstained') ballots.set(b.juror, { kind: 'abstain' });
-    else if (b.level !== null) {
-      const level = levelIndex(scale, b.level);
-      if (level !== null) ballots.set(b.juror, { kind: 'level', level });
-    }
-  }
-  return juryStatus(roster, { ballots, recused }, scale.levels.length, policy);
-}
-
-export function secrecyFacts(status: JuryStatus, record: JuryRecord, openVotes: boolean): SecrecyFacts {
-  return {
-    recused: status.recused,
-    cast: [...status.voted, ...status.abstained],
-    allCast: status.allVoted,
-    decided: record.decision !== null,
-    openVotes,
-  };
-}
-
-export function phaseOfDossier(dossier: DossierSnapshot, now: Date): Phase {
-  return phaseOf({
-    candidacyStatus: dossier.candidacyStatus,
-    closesAt: dossier.closesAt,
-    now,
-    decided: dossier.record.decision !== null,
-  });
 }
 
 const say = (to: Destination, key: string, params: Params = {}, replyKey = 'reply'): JuryReply => ({
@@ -447,23 +356,3 @@ function correction(input: CommandInput, status: JuryStatus, draft: DraftFields)
 function proposedShown(input: CommandInput, facts: SecrecyFacts): boolean {
   return mayShow(input.readers.here, 'distribution', input.place, { ...facts, decided: true });
 }
-
-const paramsSchema = z.record(z.string(), z.union([z.string(), z.number()]));
-
-/** The stored shape of a reply (a record's outbox), checked when read back. */
-export const juryReplySchema: z.ZodType<JuryReply> = z.object({
-  to: z.enum(['here', 'thread', 'ownBallot', 'organisers']),
-  key: z.string(),
-  message: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('say'), key: z.string(), params: paramsSchema }),
-    z.object({
-      kind: z.literal('voteRecorded'),
-      level: z.number().nullable(),
-      before: z.number().nullable(),
-    }),
-    z.object({ kind: z.literal('tally'), complete: z.boolean(), ballots: z.boolean() }),
-    z.object({ kind: z.literal('notes') }),
-    z.object({ kind: z.literal('decision'), proposed: z.boolean() }),
-    z.object({ kind: z.literal('help') }),
-  ]),
-});

@@ -1,6 +1,12 @@
 // The jury's views over several dossiers: one juror's ballots (what waits for their
 // vote), the ranking where it may be seen, and whom to remind. Pure.
-import { type DossierSnapshot, type JurySettings, phaseOfDossier, secrecyFacts, statusOf } from './decide.ts';
+import {
+  type DossierSnapshot,
+  type JurySettings,
+  phaseOfDossier,
+  secrecyFacts,
+  statusOf,
+} from './snapshot.ts';
 import { type Aggregate, rank, type Ranked } from './majority.ts';
 import { ballotOf } from './record.ts';
 import { jurorsOf } from './rules.ts';
