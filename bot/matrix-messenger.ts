@@ -1,6 +1,9 @@
 // The Messenger on top of matrix-bot-sdk. It adds what the SDK lacks: retries after
 // M_LIMIT_EXCEEDED and outages, idempotent sends (stable transaction ids), splitting
 // of long messages under the event size limit, and the HTML allow-list guard.
+//
+// Why this file is long: it is the one adapter of every Matrix call (sends with retries and
+// idempotency, extras, rooms, state, profiles); split, the retry policy would be scattered.
 import { createHash } from 'node:crypto';
 import type { MatrixClient } from 'matrix-bot-sdk';
 import type { Logger } from '../config/logging.ts';

@@ -8,6 +8,10 @@
 // -> filling <-> routing -> review -> confirming -> submitted -> (closing) -> underReview
 // -> decided, with paused, closed (a draft at the deadline) and withdrawn on the side.
 // `routing` and `closing` are transient: a snapshot never rests in them.
+//
+// Why this file is long: the whole conversation is one XState machine whose states, guards and
+// steps must be read together; the pure helpers it uses are in answers.ts, navigation.ts and
+// commands.ts.
 import { setup } from 'xstate';
 import {
   checkValue,

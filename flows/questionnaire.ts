@@ -3,6 +3,9 @@
 // questionnaire are those of its title and every other text must have exactly those,
 // so adding a language is a matter of adding texts, never code. Errors name the
 // question id and the field so that the person editing the file finds the line.
+//
+// Why this file is long: the questionnaire file format, its zod schema and its documentation
+// live together, so the documented format is the validated one.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';

@@ -2,6 +2,9 @@
 // (one Matrix client each) and the real bot process, whose clock the demo moves from
 // day to day. Then every room's conversation is printed as text, and the exported results.
 // test/e2e/demo.test.ts runs the same `runDemo()`: any step that fails fails the test.
+//
+// Why this file is long: the demo is a campaign told as a story, step after step, each step
+// checking what the people see.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { MongoClient } from 'mongodb';

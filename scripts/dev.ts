@@ -3,6 +3,9 @@
 // rooms, writes a config with the people, those rooms and an open demo campaign, starts the bot, prints how to
 // connect with any Matrix client, and runs until Ctrl-C.
 // Everything it creates lives in .stack/dev/ and is reused by the next run.
+//
+// Why this file is long: one script read top to bottom: each step of the local setup says what
+// it does and what to do when it fails.
 import {
   accessSync,
   constants,

@@ -3,6 +3,9 @@
 // event that caused a change, the change itself and its audit entries are written
 // in that same update, so an event is applied exactly once and never without its
 // audit trail (see storage/README.md).
+//
+// Why this file is long: the candidacy document, its schema and migrations, and the one atomic
+// write with its audit trail belong together.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {

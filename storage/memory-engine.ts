@@ -3,6 +3,9 @@
 // concurrent callers interleave as they would against a server, then runs
 // atomically (like a single-document MongoDB write). Documents are copied in and
 // out, so callers never share objects with the store.
+//
+// Why this file is long: it implements the whole document-collection port in memory, and its
+// MongoDB semantics are easier to check read in one place.
 import { DuplicateError, StorageUnavailableError } from './errors.ts';
 import type {
   Condition,

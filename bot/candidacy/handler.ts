@@ -1,6 +1,10 @@
 // The candidacy rooms: each message of the lead or a co-editor goes through the
 // conversation (flows/conversation.ts), its effects are saved in one atomic write
 // with the event id, and only then is the reply sent.
+//
+// Why this file is long: every kind of event in a candidacy room (answers, edits, redactions,
+// reactions, poll votes, memberships) goes through the same exactly-once write loop here; what
+// stands alone is in parse-event.ts, quick-replies.ts, membership.ts and whereabouts.ts.
 import { ConflictError, DuplicateError, StorageUnavailableError } from '../../storage/errors.ts';
 import type { AnswerEffect, Candidacy, CandidacyChange, Collectivite } from '../../storage/candidacies.ts';
 import { hasApplied } from '../../storage/candidacies.ts';

@@ -3,6 +3,10 @@
 // (what each delivery says, delivery reports). Every step is stored before anything
 // is sent, and every send carries a stable idempotency key, so `reconcile()` after a
 // crash or a clock jump simply does what is still missing.
+//
+// Why this file is long: the organisers' operations (campaign life cycle, closing,
+// publication, reminders) share one store, broadcaster and scheduler; the parts that stand
+// alone are in requests.ts, replies.ts, deliveries.ts, notices.ts and status.ts.
 import { randomUUID } from 'node:crypto';
 import type { Audience } from '../../flows/campaign/commands.ts';
 import { selectTargets } from '../../flows/campaign/broadcast.ts';

@@ -4,6 +4,9 @@
 // person typed goes through html.ts `text()` and is escaped. Consecutive intents of one
 // step become one message (one bot message per person's message), except that a long
 // summary is split by sections.
+//
+// Why this file is long: one case per reply intent of the conversation, in an exhaustive
+// switch that tsc checks.
 import type { AnswerValue, Problem } from '../../flows/answers.ts';
 import { commandName, type CommandName } from '../../flows/commands.ts';
 import type { QuestionRef, ReplyIntent, SummarySection } from '../../flows/intents.ts';

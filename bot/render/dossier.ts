@@ -2,6 +2,9 @@
 // standalone HTML file, section by section, from the candidacy and its questionnaire.
 // Pure functions (no Matrix, no storage): the jury posts it, the organisers export it.
 // Every piece of candidate text is escaped for the format it goes into.
+//
+// Why this file is long: the dossier is rendered in three forms (thread blocks, Markdown, the
+// HTML file) from one set of views, which must stay in step.
 import type { AnswerValue } from '../../flows/answers.ts';
 import { isRelevant } from '../../flows/navigation.ts';
 import { type Question, type Questionnaire, textIn } from '../../flows/questionnaire.ts';

@@ -1,6 +1,9 @@
 // The organisers' commands, in French or English, with a `!` prefix. Parsing only:
 // values stay text here (dates are read later in the campaign's time zone) and a
 // problem comes back as a code with parameters for the renderer.
+//
+// Why this file is long: it is the organisers' command grammar in French and English, one
+// small parser per command.
 import { fold } from '../text.ts';
 
 export const EXPORT_FORMATS = ['csv', 'ods', 'json', 'dossiers', 'audit', 'results'] as const;

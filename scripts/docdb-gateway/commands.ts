@@ -1,6 +1,8 @@
 // MongoDB commands mapped onto DocumentDB's SQL API (schema documentdb_api). DocumentDB takes
 // the command document itself and answers with a MongoDB reply, so most handlers only strip
 // what it rejects, pick the SQL function, and fix up error codes.
+//
+// Why this file is long: one mapping per MongoDB command onto DocumentDB's SQL API.
 import type { Document, Long } from 'bson';
 import type { Lease, SqlBackend } from './backend.ts';
 import { asLong, asNumber, fromBsonHex, isDocument, toBsonHex, truthy } from './bson-util.ts';
