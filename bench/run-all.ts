@@ -2,7 +2,7 @@
 // with the command that reproduces it. Each benchmark starts and stops what it needs
 // (bot, echo participant, people, databases) on the local stack, within its own budget.
 //
-// Usage: node bench/run-all.ts [--only latency,throughput,throughput-extras,scale,profile,send-cost,storage] [--quick]
+// Usage: node bench/run-all.ts [--only latency,throughput,throughput-extras,scale,profile,send-cost,storage,jury] [--quick]
 //   --quick: smaller runs (fewer samples, clients and candidacies), to check that all works.
 import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -81,6 +81,24 @@ const BENCHES: Bench[] = [
           metric: 'Storage: time per answer saved, candidacies answering at once',
           value: times,
           target: '-',
+          command,
+        },
+      ];
+    },
+  },
+  {
+    name: 'jury',
+    script: 'jury.ts',
+    args: [],
+    quickArgs: ['--dossiers', '5'],
+    figuresFrom: (output, command) => {
+      const per = (name: string) =>
+        new RegExp(`database commands per ${name}: ([\\d.]+)`).exec(output)?.[1] ?? '?';
+      return [
+        {
+          metric: 'Jury: database commands per vote / abstention / recusal / note / question / tally',
+          value: ['vote', 'abstention', 'recusal', 'note', 'question', 'tally'].map(per).join(' / '),
+          target: 'vote <= 4, none > 6',
           command,
         },
       ];
