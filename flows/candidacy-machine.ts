@@ -794,11 +794,13 @@ export function createCandidacyMachine(questionnaire: Questionnaire, campaign: C
     refuseClosed: reply((ctx) => ({ kind: 'closed', submitted: ctx.status === 'submitted', ...deadline })),
     freezeSubmitted: (ctx: ConversationContext, ev: MachineEvent): Outcome =>
       statusChange(ctx, 'under_review', ev),
-    refuseFrozen: reply((ctx) =>
-      ctx.status === 'under_review' || ctx.status === 'draft'
+    refuseFrozen: reply((ctx, ev) => {
+      // Under review before the closing date: made final early by the candidate, not closed.
+      const early = ctx.status === 'under_review' && Date.parse(ev.at) < closesAtMs;
+      return (ctx.status === 'under_review' && !early) || ctx.status === 'draft'
         ? { kind: 'closed', submitted: ctx.status === 'under_review', ...deadline }
-        : { kind: 'frozen', status: ctx.status },
-    ),
+        : { kind: 'frozen', status: ctx.status };
+    }),
     decide: (ctx: ConversationContext, ev: MachineEvent): Outcome => {
       const level = ev.type === 'decide' ? ev.level : '';
       const status = statusChange(ctx, 'decided', ev);

@@ -58,11 +58,12 @@ describe('a dossier made final before closing', () => {
   });
 
   it('is offered at submission, confirmed, frozen, and opens the vote at once', async () => {
-    // The organisers allow it for this campaign; the bot reads campaigns again when it starts.
+    // The organisers allow it for this campaign; the bot reads campaigns again after its
+    // clock moves (as after any change an organiser makes through the bot).
     const campaign = (await storage.campaigns.list()).find((c) => c.status === 'open');
     if (!campaign) throw new Error('no open campaign');
     await storage.campaigns.update(campaign, { settings: { earlyFinal: true }, by: '@organiser:localhost' });
-    await bot.restart();
+    await bot.setClock('+1000');
     const { roomId, confirmation } = await submit(lea);
     expect(confirmation).toContain('Le jury peut le lire dès maintenant');
     expect(confirmation).toContain('!definitif pour le rendre définitif dès maintenant');
