@@ -16,6 +16,7 @@ import {
   type JsonValue,
   type Storage,
 } from '../../storage/index.ts';
+import { EARLY_FINAL_SETTING, earlyFinalAllowed } from '../../flows/jury/phase.ts';
 
 /** Extra campaign fields kept in the stored campaign's `settings`. */
 interface OrganiserSettings {
@@ -54,6 +55,7 @@ export function campaignFromStored(stored: StoredCampaign): Campaign {
     closesAt: stored.closesAt,
     juryDeadline: stored.juryDeadline,
     reminderOffsetsMs: [...stored.reminderDaysBefore].map((d) => Math.round(d * DAY)).sort((a, b) => b - a),
+    earlyFinal: earlyFinalAllowed(stored.settings),
     status,
     deadlineSetAt: dateOrNull(extra.deadlineSetAt) ?? stored.createdAt,
     resultsAt: dateOrNull(extra.resultsAt),
@@ -73,7 +75,7 @@ function settingsFor(c: Campaign): Record<string, JsonValue> {
     closedAt: c.closedAt?.toISOString() ?? null,
     createdBy: c.createdBy,
   };
-  return { [SETTINGS_KEY]: extra as unknown as JsonValue };
+  return { [SETTINGS_KEY]: extra as unknown as JsonValue, [EARLY_FINAL_SETTING]: c.earlyFinal === true };
 }
 
 function storedStatus(status: CampaignStatus): StoredCampaign['status'] {

@@ -31,6 +31,8 @@ export interface CreateFields {
   levels?: string;
   reminders?: string;
   timeZone?: string;
+  /** Whether a candidate may make a submitted dossier final before closing (yes/no). */
+  earlyFinal?: string;
 }
 
 export type OrganiserCommand =
@@ -143,6 +145,8 @@ const CREATE_KEYS: Record<string, keyof CreateFields> = {
   relances: 'reminders',
   reminders: 'reminders',
   fuseau: 'timeZone',
+  definitif: 'earlyFinal',
+  final: 'earlyFinal',
   timezone: 'timeZone',
   tz: 'timeZone',
 };

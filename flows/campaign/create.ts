@@ -14,6 +14,7 @@ export type FieldProblem =
   | { code: 'badTimeZone'; value: string }
   | { code: 'badLevels'; value: string }
   | { code: 'badReminders'; value: string }
+  | { code: 'badEarlyFinal'; value: string }
   | { code: 'unknownQuestionnaire'; value: string };
 
 export interface DraftContext {
@@ -72,6 +73,13 @@ export function draftFromFields(
     if (parsed) reminderOffsetsMs = parsed;
     else problems.push({ code: 'badReminders', value: fields.reminders });
   }
+  let earlyFinal = false;
+  if (fields.earlyFinal !== undefined) {
+    const word = fields.earlyFinal.trim().toLowerCase();
+    if (['oui', 'yes', 'o', 'y', 'true'].includes(word)) earlyFinal = true;
+    else if (!['non', 'no', 'n', 'false'].includes(word))
+      problems.push({ code: 'badEarlyFinal', value: fields.earlyFinal });
+  }
   if (problems.length > 0 || !opensAt || !closesAt) return { ok: false, problems };
   const name = fields.name?.trim() || `Territoire Numérique Libre ${year}`;
   return {
@@ -87,6 +95,7 @@ export function draftFromFields(
       juryDeadline: juryDeadline ?? null,
       ...(levels ? { levels } : {}),
       reminderOffsetsMs,
+      earlyFinal,
     },
   };
 }

@@ -31,6 +31,7 @@ export interface CampaignDraft {
   juryDeadline?: Date | null;
   levels?: readonly Level[];
   reminderOffsetsMs?: readonly number[];
+  earlyFinal?: boolean;
 }
 
 export function createCampaign(
@@ -56,6 +57,7 @@ export function createCampaign(
       closesAt: draft.closesAt,
       juryDeadline: draft.juryDeadline ?? null,
       reminderOffsetsMs: [...(draft.reminderOffsetsMs ?? DEFAULT_REMINDER_OFFSETS_MS)].sort((a, b) => b - a),
+      ...(draft.earlyFinal ? { earlyFinal: true } : {}),
       status: 'draft',
       deadlineSetAt: now,
       resultsAt: null,

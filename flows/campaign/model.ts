@@ -27,6 +27,8 @@ export interface Campaign {
   readonly juryDeadline: Date | null;
   /** Automatic reminders, as durations before closesAt (largest first). */
   readonly reminderOffsetsMs: readonly number[];
+  /** A candidate may make a submitted dossier final before closing (the jury then votes on it). */
+  readonly earlyFinal?: boolean;
   readonly status: CampaignStatus;
   /** When closesAt was last set (creation or extension): reminders due before that are not sent. */
   readonly deadlineSetAt: Date;
