@@ -45,7 +45,9 @@ async function joined(
     membership: event.content.membership,
     previous: (event.unsigned?.prev_content as { membership?: unknown } | undefined)?.membership,
     isMember: member,
-    atOpening: !stored || stored.outbox?.eventId === `start:${candidacy.id}`,
+    // Judged by what was answered before this join: a join delivered again after a restart
+    // (or handled after answers that followed it) is not a return.
+    atOpening: !stored || !answeredBefore(candidacy, event.origin_server_ts),
   });
   if (!stored || !returning) return;
   const { questionnaire, campaign } = await catalog.settings(candidacy);
@@ -57,6 +59,10 @@ async function joined(
   const person = event.state_key ?? event.sender;
   const name = typeof event.content.displayname === 'string' ? event.content.displayname : person;
   await send(returnReplies(questionnaire, view, name));
+}
+
+function answeredBefore(candidacy: Candidacy, at: number): boolean {
+  return Object.values(candidacy.answers).some((answer) => answer.at.getTime() < at);
 }
 
 /** A member who left (or declined the invitation) of their own accord, while the candidacy goes on. */
