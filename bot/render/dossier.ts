@@ -257,8 +257,9 @@ function sectionViews(source: DossierSource, questionnaire: Questionnaire, lang:
   }));
 }
 
+/** Numbered as the conversation numbers its parts ("Partie 1 sur 2 : …"), the first one too. */
 function sectionHeading(s: SectionView): string {
-  return s.index === 0 ? s.title : `${s.index}. ${s.title}`;
+  return `${s.index + 1}. ${s.title}`;
 }
 
 /** One block per section, for Matrix messages (the HTML is Matrix-safe). */

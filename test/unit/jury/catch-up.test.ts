@@ -104,7 +104,7 @@ describe('start-up catch-up', () => {
     const halfPosted = (await h.submit('Dinan')).id;
     const send = h.messenger.send.bind(h.messenger);
     h.messenger.send = async (roomId, message, options) => {
-      if (message.plain.startsWith('1. LOGICIELS LIBRES')) throw new Error('homeserver unreachable');
+      if (message.plain.startsWith('2. LOGICIELS LIBRES')) throw new Error('homeserver unreachable');
       return send(roomId, message, options);
     };
     await h.service.syncDossiers(halfPosted);
@@ -166,13 +166,13 @@ describe('start-up catch-up', () => {
     for (const id of [unposted, rootLost]) {
       expect((await inThread(id)).map((t) => t.split('\n')[0])).toEqual([
         expect.stringContaining('Dossier complet'),
-        'IDENTIFICATION',
-        '1. LOGICIELS LIBRES',
+        '1. IDENTIFICATION',
+        '2. LOGICIELS LIBRES',
       ]);
     }
     expect(
       h.messenger.in(JURY_ROOM, await h.rootOf(halfPosted)).map((s) => s.message.plain.split('\n')[0]),
-    ).toEqual([expect.stringContaining('Dossier complet'), 'IDENTIFICATION', '1. LOGICIELS LIBRES']);
+    ).toEqual([expect.stringContaining('Dossier complet'), '1. IDENTIFICATION', '2. LOGICIELS LIBRES']);
     expect((await inThread(edited)).join('\n')).toContain('Une stratégie revue');
     expect((await inThread(withdrawn)).join('\n')).toContain('retirée');
     const askedRoom = (await h.storage.candidacies.require(asked)).roomId as string;

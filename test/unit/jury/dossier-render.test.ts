@@ -79,7 +79,7 @@ describe('dossier rendering', () => {
     const section = dossierSections(big, questionnaire, options)[1];
     if (!section) throw new Error('no section');
     expect(section.blocks.map((b) => b.plain.split('\n')[0])).toEqual([
-      '1. LOGICIELS LIBRES',
+      '2. LOGICIELS LIBRES',
       '4. Postes sous GNU/Linux ?',
       '5. Distributions ?',
       '6. Votre stratégie ?',
@@ -104,7 +104,7 @@ describe('dossier rendering', () => {
     expect(md).toContain('1\\. not a list');
     expect(md).toContain('\\<img src=x onerror=alert(1)\\>');
     expect(md).not.toMatch(/(^|[^\\])<img/);
-    expect(md).toContain('## 1. Logiciels libres');
+    expect(md).toContain('## 2. Logiciels libres');
     expect(md).toContain('**4. Postes sous GNU/Linux ?**');
   });
 
@@ -114,7 +114,7 @@ describe('dossier rendering', () => {
     expect(html).toContain('<meta charset="utf-8">');
     expect(html).toContain('<title>#4 · Candidacy of Saint-Étienne &lt;b&gt; — Label 2026</title>');
     expect(html).toContain('<th>Elected official</th><td>Marc Élu (@elu:test)</td>');
-    expect(html).toContain('<h2>1. Free software</h2>');
+    expect(html).toContain('<h2>2. Free software</h2>');
     expect(html).not.toContain('<img');
     expect(html).toContain('12 October 2026');
   });

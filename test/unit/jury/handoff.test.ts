@@ -26,8 +26,8 @@ describe('dossier handoff', () => {
     const thread = h.messenger.in(JURY_ROOM, root);
     expect(thread.map((s) => s.message.plain.split('\n')[0])).toEqual([
       expect.stringContaining('Dossier complet'),
-      'IDENTIFICATION',
-      '1. LOGICIELS LIBRES',
+      '1. IDENTIFICATION',
+      '2. LOGICIELS LIBRES',
     ]);
     const tech = thread[2]?.message;
     expect(tech?.plain).toContain('• Debian');
@@ -117,8 +117,8 @@ describe('dossier handoff', () => {
     const root = await h.rootOf(other.id);
     expect(h.messenger.in(JURY_ROOM, root).map((s) => s.message.plain.split('\n')[0])).toEqual([
       expect.stringContaining('Dossier complet'),
-      'IDENTIFICATION',
-      '1. LOGICIELS LIBRES',
+      '1. IDENTIFICATION',
+      '2. LOGICIELS LIBRES',
     ]);
     expect((await h.storage.jury.get(other.id))?.post.postedVersion).toBe(other.version);
   });
