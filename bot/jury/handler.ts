@@ -57,6 +57,17 @@ interface Place {
 
 const MAX_ATTEMPTS = 5;
 
+/** The rooms whose readers each command may need (flows/jury/decide.ts): asked only for those. */
+const READERS_NEEDED: Partial<Record<JuryCommand['name'], ReadonlyArray<keyof RoomReaders>>> = {
+  vote: ['jury'],
+  abstain: ['jury'],
+  recuse: ['jury'],
+  tally: ['here', 'ownBallot', 'organisers'],
+  notes: ['here', 'ownBallot', 'organisers'],
+  decide: ['here'],
+  correct: ['here'],
+};
+
 export class JuryHandler implements RoomHandler {
   private readonly c: HandlerContext;
 
@@ -156,7 +167,7 @@ export class JuryHandler implements RoomHandler {
         place: place.ballotOwner ? 'ballot' : 'jury',
         dossier: dossier as DossierSnapshot,
         jury: this.c.settings(),
-        readers: await this.readers(place, actor),
+        readers: await this.readers(command, place, actor),
       });
       if (!outcome.change) return this.sendReplies(outcome.replies, dossier, place);
       try {
@@ -241,16 +252,38 @@ export class JuryHandler implements RoomHandler {
     return this.send(place, rankingMessage(result, scale, place.lang));
   }
 
-  /** Who reads each room the command's replies may go to, as the rooms are now. */
-  private async readers(place: Place, actor: Reader): Promise<RoomReaders> {
-    const ownBallot = actor.roles.juror ? await this.c.ballotRooms.roomOf(actor.userId) : null;
-    const [here, jury, own, organisers] = await Promise.all([
-      this.c.readers.of(place.roomId),
-      this.c.readers.of(this.c.juryRoom),
-      this.c.readers.of(ownBallot),
-      this.c.readers.of(this.c.organisersRoom),
+  /**
+   * Who reads each room this command's replies may go to, as the rooms are now: only the
+   * rooms the command can show jury information in (each is a request to the homeserver).
+   */
+  private async readers(command: JuryCommand, place: Place, actor: Reader): Promise<RoomReaders> {
+    const needs = READERS_NEEDED[command.name] ?? [];
+    const rooms: Record<keyof RoomReaders, string | null> = {
+      here: place.roomId,
+      jury: this.c.juryRoom,
+      ownBallot:
+        needs.includes('ownBallot') && actor.roles.juror
+          ? await this.c.ballotRooms.roomOf(actor.userId)
+          : null,
+      organisers: this.c.organisersRoom,
+    };
+    const asked = new Map<string, Promise<Reader[]>>();
+    const of = (key: keyof RoomReaders): Promise<Reader[] | null> => {
+      const roomId = rooms[key];
+      if (!needs.includes(key)) return Promise.resolve(null);
+      if (key === 'ownBallot' && roomId === null) return Promise.resolve([]); // no ballot room: nobody
+      if (roomId === null) return Promise.resolve(null);
+      const known = asked.get(roomId) ?? this.c.readers.of(roomId);
+      asked.set(roomId, known);
+      return known;
+    };
+    const [here, jury, ownBallot, organisers] = await Promise.all([
+      of('here'),
+      of('jury'),
+      of('ownBallot'),
+      of('organisers'),
     ]);
-    return { here, jury, ownBallot: own, organisers };
+    return { here, jury, ownBallot, organisers };
   }
 
   private async sendReplies(

@@ -192,6 +192,7 @@ function privately(
 ): Outcome {
   if (
     actor.roles.juror &&
+    readers.ownBallot !== null &&
     readers.ownBallot.length > 0 &&
     mayShow(readers.ownBallot, info, 'ballot', facts)
   ) {

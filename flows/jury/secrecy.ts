@@ -78,12 +78,15 @@ export function maySee(reader: Reader, info: JuryInfo, place: JuryPlace, facts: 
   }
 }
 
-/** Whether every reader of a place may see the piece (a room is read by all its members). */
+/**
+ * Whether every reader of a place may see the piece (a room is read by all its members).
+ * `null`: the readers are not known here, so the piece is not shown.
+ */
 export function mayShow(
-  readers: readonly Reader[],
+  readers: readonly Reader[] | null,
   info: JuryInfo,
   place: JuryPlace,
   facts: SecrecyFacts,
 ): boolean {
-  return readers.every((reader) => maySee(reader, info, place, facts));
+  return readers !== null && readers.every((reader) => maySee(reader, info, place, facts));
 }

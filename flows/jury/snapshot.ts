@@ -27,15 +27,16 @@ export interface JurySettings {
  * Who actually reads each room a command's replies may go to (its members, bot
  * excluded, with their roles): a piece of jury information goes to a room only when
  * every one of them may see it, so someone let in by mistake closes that room to it.
+ * `null`: not asked of the homeserver for this command; nothing is shown there.
  */
 export interface RoomReaders {
   /** The room the command was typed in. */
-  readonly here: readonly Reader[];
+  readonly here: readonly Reader[] | null;
   /** The shared jury room (dossier threads included). */
-  readonly jury: readonly Reader[];
+  readonly jury: readonly Reader[] | null;
   /** The actor's own ballot room (empty when they have none). */
-  readonly ownBallot: readonly Reader[];
-  readonly organisers: readonly Reader[];
+  readonly ownBallot: readonly Reader[] | null;
+  readonly organisers: readonly Reader[] | null;
 }
 
 /** The jury's status of a dossier: eligible jurors, ballots, quorum, the majority judgment. */

@@ -161,12 +161,18 @@ describe('what each role sees of the votes', () => {
     const observed: Observation[] = [];
     for (const stage of STAGES) {
       await STEPS[stage.id]();
-      // Everyone asks for the tally wherever they can type a jury command.
-      for (const viewer of VIEWERS) {
-        for (const place of ['ballot', 'jury'] as const) {
-          const roomId = roomOf(viewer, place);
+      // Everyone asks for the tally wherever they can type a jury command: in their own
+      // ballot rooms all at once, then in the jury room one after the other (the reply to
+      // each is the bot's next message there).
+      await Promise.all(
+        VIEWERS.map(async (viewer) => {
+          const roomId = roomOf(viewer, 'ballot');
           if (roomId) await ask(people[viewer], roomId, '!decompte #1');
-        }
+        }),
+      );
+      for (const viewer of VIEWERS) {
+        const roomId = roomOf(viewer, 'jury');
+        if (roomId) await ask(people[viewer], roomId, '!decompte #1');
       }
       await settle(1500);
       for (const viewer of VIEWERS)

@@ -69,6 +69,11 @@ describe('the secret ballot, over every combination', () => {
     expect(all).toHaveLength(4 ** 4 * 2 * 2);
   });
 
+  it('shows nothing in a room whose readers are not known', () => {
+    for (const { facts } of all)
+      expect(mayShow(null, 'distribution', 'jury', { ...facts, decided: true })).toBe(false);
+  });
+
   it('shows a stranger nothing, anywhere', () => {
     for (const { facts } of all)
       for (const info of INFOS)
