@@ -99,19 +99,6 @@ export class InvalidInputError extends StorageError {
   }
 }
 
-/** A juror who declared a conflict of interest on a dossier cannot vote on it. */
-export class RecusedError extends StorageError {
-  readonly code = 'recused';
-  readonly candidacyId: string;
-  readonly juror: string;
-  constructor(candidacyId: string, juror: string) {
-    super(`${juror} is recused on candidacy ${candidacyId}`);
-    this.name = 'RecusedError';
-    this.candidacyId = candidacyId;
-    this.juror = juror;
-  }
-}
-
 /** Names of the unique indexes, as found in `DuplicateError.constraint`. */
 export const CONSTRAINTS = {
   id: '_id_',

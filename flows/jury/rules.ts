@@ -34,7 +34,7 @@ export function isMember(roles: Roles): boolean {
   return roles.juror || roles.organiser;
 }
 
-/** May record and correct decisions, see every tally, rank dossiers. */
+/** May record and correct decisions (what they may see is secrecy.ts's to say). */
 export function isDecider(roles: Roles): boolean {
   return roles.organiser || roles.president;
 }
