@@ -6,15 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../storage/storage.ts';
 import { BotProcess } from './bot-process.ts';
-import {
-  answerAll,
-  nextFromBot,
-  openCandidacy,
-  seedOpenCampaign,
-  storageFor,
-  storedRoom,
-} from './candidate.ts';
-import { enterBallotRoom, inThread } from './jury-people.ts';
+import { nextFromBot, seedOpenCampaign, storageFor, storedRoom } from './candidate.ts';
+import { enterBallotRoom, inThread, submitDossier } from './jury-people.ts';
 import { Person } from './people.ts';
 import { endBotRun } from './teardown.ts';
 
@@ -35,13 +28,8 @@ beforeAll(async () => {
 afterAll(() => endBotRun(bot, storage));
 
 async function submit(person: Person): Promise<{ roomId: string; confirmation: string }> {
-  const conversation = await openCandidacy(person, bot);
-  await answerAll(person, bot, conversation);
-  await person.sendText(conversation.roomId, '!soumettre');
-  await nextFromBot(person, bot, conversation.roomId);
-  await person.sendText(conversation.roomId, '!oui');
-  const confirmation = await nextFromBot(person, bot, conversation.roomId);
-  return { roomId: conversation.roomId, confirmation: confirmation.body };
+  const { roomId, confirmation } = await submitDossier(person, bot);
+  return { roomId, confirmation: confirmation.body };
 }
 
 describe('a dossier made final before closing', () => {

@@ -1,6 +1,7 @@
 // The jury as people meet it in the e2e tests: each juror's ballot room (found where the
 // bot records it), and reading what a person was shown in a room.
 import type { Storage } from '../../storage/storage.ts';
+import { answerAll, nextFromBot, openCandidacy } from './candidate.ts';
 import { pollUntil } from './patience.ts';
 import type { BotProcess } from './bot-process.ts';
 import type { Person, ReceivedMessage } from './people.ts';
@@ -25,6 +26,22 @@ export async function enterBallotRoom(
   await person.acceptInvite({ roomId, timeoutMs: 30_000 });
   const welcome = await person.nextMessage(roomId, { from: bot.userId, timeoutMs: 30_000 });
   return { roomId, welcome };
+}
+
+/**
+ * A candidate opens a candidacy, answers every question, submits and confirms; returns
+ * the candidacy room and the bot's confirmation of the submission.
+ */
+export async function submitDossier(
+  person: Person,
+  bot: BotProcess,
+): Promise<{ roomId: string; confirmation: ReceivedMessage }> {
+  const conversation = await openCandidacy(person, bot);
+  await answerAll(person, bot, conversation);
+  await person.sendText(conversation.roomId, '!soumettre');
+  await nextFromBot(person, bot, conversation.roomId);
+  await person.sendText(conversation.roomId, '!oui');
+  return { roomId: conversation.roomId, confirmation: await nextFromBot(person, bot, conversation.roomId) };
 }
 
 export const inThread = (rootId: string) => (m: ReceivedMessage) => {

@@ -10,15 +10,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../storage/storage.ts';
 import { BotProcess, stackEnv } from './bot-process.ts';
-import {
-  answerAll,
-  nextFromBot,
-  openCandidacy,
-  seedOpenCampaign,
-  storageFor,
-  storedRoom,
-} from './candidate.ts';
-import { enterBallotRoom, inThread, REVEALS } from './jury-people.ts';
+import { seedOpenCampaign, storageFor, storedRoom } from './candidate.ts';
+import { enterBallotRoom, inThread, REVEALS, submitDossier } from './jury-people.ts';
 import { type MatrixEvent, Person, type ReceivedMessage, threadReply } from './people.ts';
 import { endBotRun } from './teardown.ts';
 
@@ -124,13 +117,7 @@ afterAll(() => endBotRun(bot, storage));
 
 describe('the jury', () => {
   it('receives a submitted dossier at once, marked provisional, with its thread and file', async () => {
-    const conversation = await openCandidacy(lea, bot);
-    candidacyRoom = conversation.roomId;
-    await answerAll(lea, bot, conversation);
-    await lea.sendText(candidacyRoom, '!soumettre');
-    await nextFromBot(lea, bot, candidacyRoom);
-    await lea.sendText(candidacyRoom, '!oui');
-    await nextFromBot(lea, bot, candidacyRoom);
+    candidacyRoom = (await submitDossier(lea, bot)).roomId;
     const candidacy = await storage.candidacies.findByRoom(candidacyRoom);
     expect(candidacy?.status).toBe('submitted');
     candidacyId = candidacy?.id ?? '';

@@ -6,15 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../../storage/storage.ts';
 import { BotProcess } from '../bot-process.ts';
-import {
-  answerAll,
-  nextFromBot,
-  openCandidacy,
-  seedOpenCampaign,
-  storageFor,
-  storedRoom,
-} from '../candidate.ts';
-import { enterBallotRoom } from '../jury-people.ts';
+import { seedOpenCampaign, storageFor, storedRoom } from '../candidate.ts';
+import { enterBallotRoom, submitDossier } from '../jury-people.ts';
 import { pollUntil, settle } from '../patience.ts';
 import { type MatrixEvent, Person } from '../people.ts';
 import { endBotRun } from '../teardown.ts';
@@ -51,12 +44,7 @@ beforeAll(async () => {
   await olga.acceptInvite({ roomId: organisersRoom, timeoutMs: 30_000 });
   for (const person of [anne, bruno])
     ballots.set(person, (await enterBallotRoom(storage, bot, person)).roomId);
-  const conversation = await openCandidacy(lea, bot);
-  await answerAll(lea, bot, conversation);
-  for (const word of ['!soumettre', '!oui']) {
-    await lea.sendText(conversation.roomId, word);
-    await nextFromBot(lea, bot, conversation.roomId);
-  }
+  const conversation = await submitDossier(lea, bot);
   candidacyId = (await storage.candidacies.findByRoom(conversation.roomId))?.id ?? '';
   await pollUntil(
     () => storage.jury.get(candidacyId),

@@ -11,15 +11,8 @@ import * as prettier from 'prettier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../../storage/storage.ts';
 import { BotProcess } from '../bot-process.ts';
-import {
-  answerAll,
-  nextFromBot,
-  openCandidacy,
-  seedOpenCampaign,
-  storageFor,
-  storedRoom,
-} from '../candidate.ts';
-import { enterBallotRoom, REVEALS } from '../jury-people.ts';
+import { seedOpenCampaign, storageFor, storedRoom } from '../candidate.ts';
+import { enterBallotRoom, REVEALS, submitDossier } from '../jury-people.ts';
 import { settle } from '../patience.ts';
 import { type MatrixEvent, Person } from '../people.ts';
 import { endBotRun } from '../teardown.ts';
@@ -113,12 +106,7 @@ beforeAll(async () => {
     ballots.set(viewer, (await enterBallotRoom(storage, bot, people[viewer])).roomId);
 
   // One dossier, submitted, then the campaign closed: the dossier is final.
-  const conversation = await openCandidacy(lea, bot);
-  await answerAll(lea, bot, conversation);
-  for (const word of ['!soumettre', '!oui']) {
-    await lea.sendText(conversation.roomId, word);
-    await nextFromBot(lea, bot, conversation.roomId);
-  }
+  await submitDossier(lea, bot);
   await organiser.nextMessage(juryRoom, {
     from: bot.userId,
     timeoutMs: 30_000,
